@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+// Kehu (客户): consumer operations for e-commerce brands.
+// Targets follow the data flow: model -> ingest -> identity -> store -> analyses -> interfaces.
+import PackageDescription
+
+let package = Package(
+    name: "Kehu",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kehu", targets: ["kehu"]),
+        .library(name: "KehuModel", targets: ["KehuModel"]),
+        .library(name: "KehuIngest", targets: ["KehuIngest"]),
+        .library(name: "KehuIdentity", targets: ["KehuIdentity"]),
+        .library(name: "KehuStore", targets: ["KehuStore"]),
+        .library(name: "KehuGenerator", targets: ["KehuGenerator"]),
+        .library(name: "KehuPredict", targets: ["KehuPredict"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // The vocabulary: events, kinds, money, time, days, identity keys, event batches.
+        .target(name: "KehuModel"),
+        // File decoders (canonical CSV/JSONL, Taobao UserBehavior, CDNOW, mapped CSV), validation, rejects.
+        .target(name: "KehuIngest", dependencies: [
+            "KehuModel",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // OneID: linking identity keys into consumers, with the shared-key guard.
+        .target(name: "KehuIdentity", dependencies: ["KehuModel"]),
+        // Segments, catalogue, inbox, compaction, snapshot.
+        .target(name: "KehuStore", dependencies: [
+            "KehuModel", "KehuIngest", "KehuIdentity",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Deterministic simulation of a brand for the demo, tests and benchmarks.
+        .target(name: "KehuGenerator", dependencies: ["KehuModel"]),
+        // BG/NBD, Gamma-Gamma, CLV.
+        .target(name: "KehuPredict"),
+        // The commands, as a library so their behaviour and help text are testable.
+        .target(name: "KehuCommands", dependencies: [
+            "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuGenerator", "KehuPredict",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "kehu", dependencies: ["KehuCommands"]),
+
+        .testTarget(name: "KehuModelTests", dependencies: ["KehuModel"]),
+        .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
+        .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuGenerator"]),
+        .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
+        .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct Kehu: AsyncParsableCommand { public init() {} ; public func run() async throws {} }

@@ -1,0 +1,3 @@
+import KehuCommands
+
+await Kehu.main()
