@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "Kehu",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kehu", targets: ["kehu"]),
         .library(name: "KehuModel", targets: ["KehuModel"]),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "KehuModelTests", dependencies: ["KehuModel"]),
         .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
-        .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuGenerator"]),
+        .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuGenerator", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands"]),

@@ -1,0 +1,155 @@
+import GRDB
+import KehuModel
+
+/// A workspace's operational database (`kehu.sqlite`, WAL mode): the catalogue of segments, the
+/// streaming inbox, identity keys and links, settings and ingest runs. Later features (tags,
+/// audiences, campaigns, members) add their own migrations.
+///
+/// Migrations are named and append-only: never edit or reorder one that has shipped. They use
+/// SQL only, never app types, so an old migration keeps meaning the same thing.
+public final class Catalogue: Sendable {
+    /// The database connection pool (WAL: readers never block the one writer).
+    public let writer: DatabasePool
+    public let path: String
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Catalogue.migrator.migrate(writer)
+        } catch {
+            throw .database("cannot open \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE setting (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
+                """)
+        }
+        migrator.registerMigration("v1 segments") { db in
+            try db.execute(sql: """
+                CREATE TABLE segment (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    file TEXT NOT NULL UNIQUE,
+                    row_count INTEGER NOT NULL,
+                    min_ts INTEGER NOT NULL,
+                    max_ts INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    level INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1 identity") { db in
+            try db.execute(sql: """
+                CREATE TABLE identity_key (
+                    id INTEGER PRIMARY KEY,
+                    type INTEGER NOT NULL,
+                    value TEXT NOT NULL,
+                    consumer_id INTEGER NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    UNIQUE (type, value)
+                );
+                CREATE INDEX identity_key_consumer ON identity_key (consumer_id);
+                CREATE TABLE identity_link (
+                    a INTEGER NOT NULL,
+                    b INTEGER NOT NULL,
+                    PRIMARY KEY (a, b)
+                ) WITHOUT ROWID;
+                CREATE TABLE guarded_key (
+                    key_id INTEGER PRIMARY KEY,
+                    consumers INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1 inbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE inbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    received_at INTEGER NOT NULL,
+                    request_id TEXT NOT NULL,
+                    item INTEGER NOT NULL,
+                    record BLOB NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1 ingest runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE ingest_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER NOT NULL,
+                    sources TEXT NOT NULL,
+                    read INTEGER NOT NULL,
+                    accepted INTEGER NOT NULL,
+                    duplicates INTEGER NOT NULL,
+                    rejected INTEGER NOT NULL,
+                    reject_report TEXT
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// Runs `body` in one write transaction.
+    public func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Runs `body` on a consistent read snapshot of the database.
+    public func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+}
+
+/// Settings stored in the `setting` table.
+enum Setting {
+    static let salt = "salt"
+    static let timeZone = "time_zone"
+    static let dataVersion = "data_version"
+    static let nextConsumerID = "next_consumer_id"
+    static let createdAt = "created_at"
+
+    static func get(_ db: Database, _ name: String) throws -> DatabaseValue? {
+        try DatabaseValue.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])
+    }
+
+    static func set(_ db: Database, _ name: String, _ value: some DatabaseValueConvertible) throws {
+        try db.execute(
+            sql: "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            arguments: [name, value])
+    }
+
+    static func int(_ db: Database, _ name: String) throws -> Int64 {
+        try get(db, name).flatMap { Int64.fromDatabaseValue($0) } ?? 0
+    }
+
+    /// Marks the data as changed: snapshots built before are stale.
+    static func bumpDataVersion(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO setting (name, value) VALUES ('data_version', 1)
+                ON CONFLICT(name) DO UPDATE SET value = value + 1
+                """)
+    }
+}

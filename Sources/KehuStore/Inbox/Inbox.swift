@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import KehuModel
+
+/// The streaming inbox: events that arrive over HTTP are appended here and acknowledged only
+/// after the transaction commits. ``InboxFlusher`` moves them into segments.
+///
+/// Records are stored as JSON with their identity keys already canonical (phones and emails
+/// hashed by the caller with the workspace salt): clear personal data never reaches disk.
+public enum Inbox {
+    /// Appends records in one transaction and returns their inbox ids once it has committed.
+    /// - Parameters:
+    ///   - records: events whose `keys` are canonical `type:value` strings.
+    ///   - requestID: where they came from, for error reports (e.g. the HTTP request id).
+    public static func append(
+        _ records: [EventRecord], requestID: String, to workspace: Workspace
+    ) throws(StoreError) -> [Int64] {
+        for (index, record) in records.enumerated() {
+            guard !record.keys.isEmpty else {
+                throw .invalidArgument("record \(index) of request \(requestID) has no identity key")
+            }
+            for key in record.keys {
+                guard let parsed = try? IdentityKey.parse(key) else {
+                    throw .invalidArgument("record \(index) of request \(requestID) has a malformed identity key")
+                }
+                if parsed.type.isHashedAtIngest && !isHexDigest(parsed.value) {
+                    throw .invalidArgument(
+                        "record \(index) of request \(requestID): \(parsed.type.name) keys must be hashed before they reach the inbox")
+                }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let encoded: [Data]
+        do {
+            encoded = try records.map { try encoder.encode($0) }
+        } catch {
+            throw .invalidArgument("request \(requestID) could not be encoded: \(error)")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try workspace.catalogue.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO inbox (received_at, request_id, item, record) VALUES (?, ?, ?, ?)")
+            var ids: [Int64] = []
+            ids.reserveCapacity(encoded.count)
+            for (item, data) in encoded.enumerated() {
+                try insert.execute(arguments: [now, requestID, item, data])
+                ids.append(db.lastInsertedRowID)
+            }
+            try Setting.bumpDataVersion(db)
+            return ids
+        }
+    }
+
+    /// Number of events waiting in the inbox.
+    public static func count(in workspace: Workspace) throws(StoreError) -> Int {
+        try workspace.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox") ?? 0 }
+    }
+
+    /// Reads up to `limit` inbox rows in id order.
+    static func read(
+        _ db: Database, limit: Int, afterID: Int64 = 0
+    ) throws -> [(id: Int64, record: EventRecord)] {
+        let decoder = JSONDecoder()
+        return try Row.fetchAll(
+            db, sql: "SELECT id, record FROM inbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+        ).map { row in
+            let id: Int64 = row[0]
+            let data: Data = row[1]
+            do {
+                return (id, try decoder.decode(EventRecord.self, from: data))
+            } catch {
+                throw StoreError.inboxRecord(id: id, reason: "\(error)")
+            }
+        }
+    }
+
+    static func isHexDigest(_ value: String) -> Bool {
+        value.utf8.count == 64 && value.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// Turns inbox records into a batch whose keys are already canonical.
+    static func batch(of records: [(id: Int64, record: EventRecord)]) throws(StoreError) -> (EventBatch, [IdentityKey?]) {
+        var batch = EventBatch()
+        batch.reserve(records.count)
+        for (id, record) in records { batch.append(record, source: id) }
+        var keys: [IdentityKey?] = [nil]
+        for code in 1..<max(1, batch.keys.codeCount) {
+            let text = batch.keys.string(UInt32(code))!
+            guard let key = try? IdentityKey.parse(text) else {
+                throw .invalidArgument("an inbox record has a malformed identity key")
+            }
+            keys.append(key)
+        }
+        return (batch, keys)
+    }
+}
+
+/// Moves inbox rows into segments. Each flush is one ingest session: the segment is written,
+/// then one transaction registers it and deletes exactly the rows it holds. A crash before the
+/// commit leaves the rows in the inbox (and an orphan file, removed at the next open); after it,
+/// the rows are gone and the segment is registered. Nothing is lost and nothing counted twice.
+public enum InboxFlusher {
+    /// Flushes up to `maxRows` of the oldest inbox rows; returns how many rows it moved.
+    @discardableResult
+    public static func flush(_ workspace: Workspace, maxRows: Int = 200_000) throws(StoreError) -> Int {
+        let session = try IngestSession(workspace: workspace)
+        let rows = try workspace.catalogue.read { db in try Inbox.read(db, limit: maxRows) }
+        guard let last = rows.last else {
+            session.abandon()
+            return 0
+        }
+        let (batch, keys) = try Inbox.batch(of: rows)
+        try session.add(batch, keys: keys)
+        _ = try session.commit(.init(sources: ["inbox"], read: rows.count, rejected: 0, inboxThrough: last.id))
+        return rows.count
+    }
+
+    /// Flushes until the inbox is empty.
+    @discardableResult
+    public static func flushAll(_ workspace: Workspace, batchRows: Int = 200_000) throws(StoreError) -> Int {
+        var total = 0
+        while true {
+            let moved = try flush(workspace, maxRows: batchRows)
+            total += moved
+            if moved == 0 { return total }
+        }
+    }
+}
