@@ -1,0 +1,131 @@
+import KehuModel
+
+/// Writes ``EventBatch``es as the canonical event CSV or JSONL of `docs/formats.md`.
+///
+/// CSV: the header `event_id,ts,keys,kind,channel,touchpoint,campaign,content,sku,category,order_id,amount,list_price,quantity`,
+/// then one line per event; `ts` as ISO-8601 with the zone's offset (`2026-06-18T20:00:00.000+08:00`),
+/// keys joined by `|`, amounts as yuan with two decimals, absent values empty, and RFC 4180
+/// quoting for any value holding a comma, quote or line break. JSONL: one object per line with the
+/// same names in the same order, absent fields omitted, `keys` an array, amounts as strings
+/// (`"128.50"`) so they stay exact, `quantity` a number.
+public struct CanonicalEventWriter: Sendable {
+    /// The file format.
+    public enum Format: String, Sendable, Hashable, CaseIterable {
+        case csv
+        case jsonl
+    }
+
+    /// What to write as `event_id`. A batch holds fingerprints, not id text, so the text must
+    /// come from a rule.
+    public enum EventIDs: Sendable, Hashable {
+        /// No `event_id` (empty in CSV, omitted in JSONL): readers derive one from the record.
+        case omitted
+        /// The generator's ids, `g<seed>-<n>`, where `n = source - 1` is the event's 1-based
+        /// number in the file (the CSV header is line 1, so an event's `source` is `n + 1`).
+        case generated(seed: UInt64)
+    }
+
+    public let format: Format
+    public let zone: ZoneRules
+    public let eventIDs: EventIDs
+
+    /// The CSV header names, in column order.
+    public static let columns = [
+        "event_id", "ts", "keys", "kind", "channel", "touchpoint", "campaign", "content", "sku", "category",
+        "order_id", "amount", "list_price", "quantity",
+    ]
+
+    public init(format: Format = .csv, zone: ZoneRules = .shanghai, eventIDs: EventIDs = .omitted) {
+        self.format = format
+        self.zone = zone
+        self.eventIDs = eventIDs
+    }
+
+    /// The bytes that start a file: the header line for CSV, nothing for JSONL.
+    public var header: [UInt8] {
+        format == .csv ? Array((Self.columns.joined(separator: ",") + "\n").utf8) : []
+    }
+
+    /// The lines of every event of `batch`, each ending in `\n`.
+    /// - Throws: ``GeneratorError/keyContainsSeparator(source:)`` for a key containing `|` (CSV only).
+    /// - Complexity: O(events + bytes of the batch's strings).
+    public func encode(_ batch: EventBatch) throws(GeneratorError) -> [UInt8] {
+        let tables = TableFlags(batch, format: format)
+        if format == .csv, let bad = tables.firstEventWithPipeKey(batch) {
+            throw .keyContainsSeparator(source: batch.source[bad])
+        }
+        let idPrefix: [UInt8]
+        switch eventIDs {
+        case .omitted: idPrefix = []
+        case .generated(let seed): idPrefix = Array("g\(seed)-".utf8)
+        }
+        let bound = upperBound(batch, tables: tables, idPrefixCount: idPrefix.count)
+        var encoder = LineEncoder(
+            format: format, timestamps: TimestampFormatter(zone: zone), idPrefix: idPrefix,
+            withIDs: eventIDs != .omitted, tables: tables)
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, written in
+            written = encoder.encode(batch, into: buffer.baseAddress!)
+            precondition(written <= bound, "event line bound exceeded")
+        }
+    }
+
+    /// The bytes of `batch` as text (for tests and small outputs).
+    public func text(_ batch: EventBatch) throws(GeneratorError) -> String {
+        String(decoding: header + (try encode(batch)), as: UTF8.self)
+    }
+
+    /// The most bytes `encode` can write: a fixed allowance per event plus six bytes per string byte
+    /// (JSON `\u00XX` escapes are the worst case; CSV needs at most two).
+    private func upperBound(_ batch: EventBatch, tables: TableFlags, idPrefixCount: Int) -> Int {
+        let keyOffsets = batch.keyOffsets
+        let keyCodes = batch.keyCodes
+        let keyStarts = batch.keys.offsets
+        var bound = batch.count * (400 + idPrefixCount)
+        for i in 0..<batch.count {
+            for k in Int(keyOffsets[i])..<Int(keyOffsets[i + 1]) {
+                let code = Int(keyCodes[k])
+                bound += 6 * (keyStarts[code + 1] - keyStarts[code] + 4)
+            }
+        }
+        for f in 0..<batch.tables.count {
+            let starts = batch.tables[f].offsets
+            for code in batch.codes[f] { bound += 6 * (starts[Int(code) + 1] - starts[Int(code)]) }
+        }
+        return bound
+    }
+}
+
+/// Per string table of a batch, which codes need CSV quoting or JSON escaping.
+struct TableFlags {
+    /// Indexed by code; `true` when the value needs quoting (CSV) or escaping (JSON).
+    let keys: [Bool]
+    let fields: [[Bool]]
+    let keyHasPipe: [Bool]
+
+    init(_ batch: EventBatch, format: CanonicalEventWriter.Format) {
+        func flags(_ table: StringTable, _ special: (UInt8) -> Bool) -> [Bool] {
+            var result = [Bool](repeating: false, count: table.codeCount)
+            table.storage.withUnsafeBufferPointer { storage in
+                for code in 1..<max(1, table.codeCount) {
+                    for b in storage[table.offsets[code]..<table.offsets[code + 1]] where special(b) {
+                        result[code] = true
+                        break
+                    }
+                }
+            }
+            return result
+        }
+        let special: (UInt8) -> Bool = format == .csv
+            ? { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+            : { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        keys = flags(batch.keys, special)
+        fields = batch.tables.map { flags($0, special) }
+        keyHasPipe = flags(batch.keys) { $0 == UInt8(ascii: "|") }
+    }
+
+    func firstEventWithPipeKey(_ batch: EventBatch) -> Int? {
+        guard keyHasPipe.contains(true) else { return nil }
+        for i in 0..<batch.count where batch.keyCodes(of: i).contains(where: { keyHasPipe[Int($0)] }) { return i }
+        return nil
+    }
+}
