@@ -61,6 +61,43 @@ public struct EventBatch: Sendable {
 
     public init() {}
 
+    /// A batch from whole columns, as decoders build them (no per-event copying).
+    ///
+    /// `keyOffsets` has one more element than there are events and starts at 0; `codes` and
+    /// `tables` have one element per ``EventField``; every code must exist in its table.
+    /// The column lengths are checked; the codes are checked in debug builds only.
+    /// - Complexity: O(1) in release builds.
+    public init(
+        fingerprint: [EventFingerprint], ts: [Int64], kind: [EventKind], keyOffsets: [UInt32], keyCodes: [UInt32],
+        keys: StringTable, codes: [[UInt32]], tables: [StringTable], amount: [Int64], listPrice: [Int64],
+        quantity: [Int32], source: [Int64]
+    ) {
+        let n = ts.count
+        precondition(
+            fingerprint.count == n && kind.count == n && keyOffsets.count == n + 1 && amount.count == n
+                && listPrice.count == n && quantity.count == n && source.count == n,
+            "every column of an event batch has one value per event")
+        precondition(keyOffsets.first == 0 && Int(keyOffsets.last!) == keyCodes.count, "key offsets span the key codes")
+        precondition(
+            codes.count == EventField.allCases.count && tables.count == EventField.allCases.count
+                && codes.allSatisfy { $0.count == n },
+            "one code column and one table per event field")
+        assert(keyCodes.allSatisfy { $0 > 0 && Int($0) < keys.codeCount }, "key codes exist in the key table")
+        assert(zip(codes, tables).allSatisfy { column, table in column.allSatisfy { Int($0) < table.codeCount } })
+        self.fingerprint = fingerprint
+        self.ts = ts
+        self.kind = kind
+        self.keyOffsets = keyOffsets
+        self.keyCodes = keyCodes
+        self.keys = keys
+        self.codes = codes
+        self.tables = tables
+        self.amount = amount
+        self.listPrice = listPrice
+        self.quantity = quantity
+        self.source = source
+    }
+
     /// Number of events.
     public var count: Int { ts.count }
     public var isEmpty: Bool { ts.isEmpty }

@@ -109,6 +109,31 @@ public struct StringTable: Sendable, Hashable {
         slots = newSlots
     }
 
+    /// Makes room for `strings` more strings totalling `bytes` bytes, so interning them neither
+    /// reallocates nor rehashes.
+    /// - Complexity: O(current count) when the hash index has to grow, else O(1).
+    public mutating func reserveCapacity(strings: Int, bytes: Int) {
+        storage.reserveCapacity(storage.count + bytes)
+        offsets.reserveCapacity(offsets.count + strings)
+        hashes.reserveCapacity(hashes.count + strings)
+        // intern grows the index when code * 2 > slots.count; keep below that for every new code.
+        let lastCode = offsets.count - 2 + strings
+        var slotCount = slots.count
+        while lastCode * 2 > slotCount { slotCount *= 2 }
+        if slotCount > slots.count { rehash(slotCount) }
+    }
+
+    private mutating func rehash(_ newCount: Int) {
+        var newSlots = [UInt32](repeating: 0, count: newCount)
+        let mask = newCount - 1
+        for code in 1..<max(1, offsets.count - 1) {
+            var slot = Int(truncatingIfNeeded: hashes[code]) & mask
+            while newSlots[slot] != 0 { slot = (slot + 1) & mask }
+            newSlots[slot] = UInt32(code)
+        }
+        slots = newSlots
+    }
+
     /// The string of a code; `nil` for code 0 (absent).
     public func string(_ code: UInt32) -> String? {
         if code == 0 { return nil }
