@@ -28,10 +28,11 @@ struct GammaGammaLikelihoodRows: Sendable {
     var rowCount: Int { weight.count }
 
     /// Keeps customers with frequency > 0, validating their average spend.
-    /// - Complexity: O(n log n).
+    /// - Complexity: O(n) for a counting sort by x, plus sorting the spends within each x.
     init(_ customers: [CustomerSummary]) throws(FitError) {
         guard !customers.isEmpty else { throw .noCustomers }
-        var repeatCustomers: [(x: Int, m: Double)] = []
+        var repeatCount = 0
+        var largestFrequency = 0
         for (index, customer) in customers.enumerated() {
             guard customer.frequency >= 0 else {
                 throw .negative(field: .frequency, customerIndex: index, value: Double(customer.frequency))
@@ -39,33 +40,64 @@ struct GammaGammaLikelihoodRows: Sendable {
             guard customer.frequency > 0 else { continue }
             guard customer.monetaryValue.isFinite else { throw .nonFinite(field: .monetaryValue, customerIndex: index) }
             guard customer.monetaryValue > 0 else { throw .nonPositiveSpend(customerIndex: index, value: customer.monetaryValue) }
-            repeatCustomers.append((customer.frequency, customer.monetaryValue))
+            repeatCount += 1
+            largestFrequency = max(largestFrequency, customer.frequency)
         }
-        guard !repeatCustomers.isEmpty else { throw .noRepeatCustomers(model: "Gamma-Gamma") }
-        repeatCustomers.sort { $0.x != $1.x ? $0.x < $1.x : $0.m < $1.m }
+        guard repeatCount > 0 else { throw .noRepeatCustomers(model: "Gamma-Gamma") }
+
+        // Spends ordered by x (a counting sort when x is not absurdly large), then by value within x.
+        var frequencies: [Int] = []
+        var spends = [Double](repeating: 0, count: repeatCount)
+        var bucketStart: [Int] = []
+        if largestFrequency <= 4 * customers.count {
+            var count = [Int](repeating: 0, count: largestFrequency + 1)
+            for customer in customers where customer.frequency > 0 { count[customer.frequency] += 1 }
+            var next = [Int](repeating: 0, count: largestFrequency + 1)
+            var position = 0
+            for x in 1...largestFrequency where count[x] > 0 {
+                frequencies.append(x)
+                bucketStart.append(position)
+                next[x] = position
+                position += count[x]
+            }
+            for customer in customers where customer.frequency > 0 {
+                spends[next[customer.frequency]] = customer.monetaryValue
+                next[customer.frequency] += 1
+            }
+        } else {
+            let pairs = customers.filter { $0.frequency > 0 }.sorted { $0.frequency < $1.frequency }
+            for (k, customer) in pairs.enumerated() {
+                if frequencies.last != customer.frequency {
+                    frequencies.append(customer.frequency)
+                    bucketStart.append(k)
+                }
+                spends[k] = customer.monetaryValue
+            }
+        }
+        bucketStart.append(repeatCount)
 
         var sum = 0.0
-        var previous: (x: Int, m: Double)?
-        for customer in repeatCustomers {
-            sum += customer.m
-            if let last = previous, last.x == customer.x, last.m == customer.m {
-                weight[weight.count - 1] += 1
-            } else {
-                if previous?.x != customer.x {
-                    if previous != nil { groupStart.append(weight.count) }
-                    groupFrequency.append(Double(customer.x))
-                    groupWeight.append(0)
-                    groupWeightedLogSpend.append(0)
+        for (g, x) in frequencies.enumerated() {
+            let range = bucketStart[g]..<bucketStart[g + 1]
+            spends[range].sort()
+            groupFrequency.append(Double(x))
+            groupWeight.append(Double(range.count))
+            var logSum = 0.0
+            for k in range {
+                let m = spends[k]
+                sum += m
+                logSum += log(m)
+                if k > range.lowerBound && m == spends[k - 1] {
+                    weight[weight.count - 1] += 1
+                } else {
+                    spend.append(m)
+                    weight.append(1)
                 }
-                spend.append(customer.m)
-                weight.append(1)
             }
-            groupWeight[groupWeight.count - 1] += 1
-            groupWeightedLogSpend[groupWeightedLogSpend.count - 1] += log(customer.m)
-            previous = customer
+            groupWeightedLogSpend.append(logSum)
+            groupStart.append(weight.count)
         }
-        groupStart.append(weight.count)
-        totalWeight = Double(repeatCustomers.count)
+        totalWeight = Double(repeatCount)
         meanSpend = sum / totalWeight
     }
 

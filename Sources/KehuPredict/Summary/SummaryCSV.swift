@@ -20,6 +20,14 @@ public enum SummaryCSV {
 
     /// Parses summary CSV bytes (UTF-8) field by field, without building strings per line.
     static func parse(bytes input: [UInt8]) throws(SummaryError) -> [CustomerSummary] {
+        // strtod follows the thread's locale: pin the decimal point to "." for this thread while
+        // parsing, whatever locale the host process set.
+        let numeric = newlocale(1 << LC_NUMERIC, "C", nil)
+        let previous = numeric.map { uselocale($0) }
+        defer {
+            if let previous { uselocale(previous) }
+            if let numeric { freelocale(numeric) }
+        }
         // A NUL after the text stops strtod at the very end.
         var bytes = input
         bytes.append(0)
@@ -57,6 +65,10 @@ public enum SummaryCSV {
             var customers: [CustomerSummary] = []
             var values = [Double](repeating: 0, count: header.count)
             var found = [Bool](repeating: false, count: header.count)
+            var wanted = [Bool](repeating: false, count: header.count)
+            var required: [(column: Int, name: String)] = [(frequencyColumn, "frequency"), (recencyColumn, "recency"), (ageColumn, "T")]
+            if let monetaryColumn { required.append((monetaryColumn, "monetary_value")) }
+            for field in required { wanted[field.column] = true }
             while startLine() {
                 let line = lineNumber
                 for c in 0..<found.count { found[c] = false }
@@ -66,7 +78,7 @@ public enum SummaryCSV {
                     while position < end && (buffer[position] == 32 || buffer[position] == 34) { position += 1 }
                     let fieldStart = position
                     while position < end && buffer[position] != 44 && buffer[position] != 10 && buffer[position] != 13 { position += 1 }
-                    if field < values.count && [frequencyColumn, recencyColumn, ageColumn, monetaryColumn].contains(field) {
+                    if field < wanted.count && wanted[field] {
                         var parsedEnd: UnsafeMutablePointer<CChar>?
                         let start = UnsafeRawPointer(base + fieldStart).assumingMemoryBound(to: CChar.self)
                         let value = strtod(start, &parsedEnd)
@@ -84,10 +96,9 @@ public enum SummaryCSV {
                     break
                 }
                 skipToNextLine()
-                for (index, name) in [(frequencyColumn, "frequency"), (recencyColumn, "recency"), (ageColumn, "T")] where !found[index] {
-                    throw .missingField(line: line, column: name)
+                for field in required where !found[field.column] {
+                    throw .missingField(line: line, column: field.name)
                 }
-                if let monetaryColumn, !found[monetaryColumn] { throw .missingField(line: line, column: "monetary_value") }
                 let frequency = values[frequencyColumn]
                 guard frequency.isFinite, frequency == frequency.rounded(), abs(frequency) < 1e15 else {
                     throw .nonIntegralFrequency(line: line)
