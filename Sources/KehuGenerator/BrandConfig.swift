@@ -15,8 +15,10 @@ public struct BrandConfig: Sendable, Hashable {
     public var seed: UInt64
     /// The brand's time zone: days, campaign dates and times of day are local to it.
     public var zone: ZoneRules
-    /// Target average number of events per consumer per year of range (1 ... 10,000).
-    /// Calibrated for ranges of a year or more; shorter ranges without a campaign come out lower.
+    /// Target average number of events per consumer per 365 days of range (1 ... 10,000). The
+    /// simulator calibrates its session rate to it on a pilot population, so the output comes
+    /// within a few percent for any range. A higher rate means busier consumers with the same
+    /// funnel, not more buyers.
     public var eventsPerConsumerYear: Double
     /// Offline stores (`pos`); each has one in-store guide tablet whose `device:` key is shared by
     /// every consumer the guide serves there (1 ... 9,999).

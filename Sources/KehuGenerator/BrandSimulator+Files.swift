@@ -44,21 +44,17 @@ extension BrandSimulator {
     }
 
     /// The file's bytes without the header, chunk by chunk, with the events in each chunk;
-    /// chunks are assembled and encoded in parallel.
+    /// chunks are encoded in parallel straight from the simulated events (the tests check that
+    /// this equals encoding the batches of ``forEachChunk(maxEvents:threads:_:)``).
     func encodedChunks<E: Error>(
         _ format: CanonicalEventWriter.Format, threads: Int, maxEvents: Int = 65_536,
         _ body: ([UInt8], Int) throws(E) -> Void
     ) throws(E) -> SimulationTotals {
-        let assembler = ChunkAssembler(world: world)
+        let template = SimulatedRowsTemplate(world: world, format: format)
         let writer = writer(format)
         return try run(
             maxEvents: maxEvents, threads: threads,
-            make: { plan in
-                let batch = assembler.assemble(plan).events
-                // The generator's keys never contain '|', the only thing the writer rejects.
-                let bytes = (try? writer.encode(batch)) ?? []
-                return (bytes, batch.count)
-            },
+            make: { plan in (writer.encode(EventRows(plan, template: template)), plan.count) },
             deliver: { (output: ([UInt8], Int)) throws(E) in try body(output.0, output.1) })
     }
 }

@@ -19,12 +19,15 @@ public struct BrandSimulator: Sendable {
     /// The configuration being simulated.
     public let config: BrandConfig
     let world: BrandWorld
+    let sessionRate: Double
 
-    /// Validates `config` and prepares the shared tables (catalogue, calendar, prices).
+    /// Validates `config`, prepares the shared tables (catalogue, calendar, prices) and
+    /// calibrates the session rate on a pilot population (see ``BrandConfig/eventsPerConsumerYear``).
     public init(_ config: BrandConfig = .default) throws(GeneratorError) {
         try config.validate()
         self.config = config
         world = BrandWorld(config: config)
+        sessionRate = world.calibratedSessionRate()
     }
 
     /// The brand's products.
@@ -101,6 +104,7 @@ public struct BrandSimulator: Sendable {
         var number: Int64 = 1
         var nextConsumer = 0
         let world = self.world
+        let sessionRate = self.sessionRate
         while nextConsumer < config.consumers {
             let first = nextConsumer
             let count = min(windowConsumers, config.consumers - first)
@@ -109,7 +113,7 @@ public struct BrandSimulator: Sendable {
             let blocks = Parallel.map(units, threads: threads) { u in
                 let start = first + u * unitConsumers
                 return ConsumerSimulation.block(
-                    world: world, firstConsumer: start, count: min(unitConsumers, first + count - start))
+                    world: world, sessionRate: sessionRate, firstConsumer: start, count: min(unitConsumers, first + count - start))
             }
             for block in blocks {
                 totals.add(block.totals)

@@ -42,8 +42,6 @@ final class BrandWorld: Sendable {
     let hours: [UInt8]
     /// Cumulative weights of the day new consumers first meet the brand (more during campaigns).
     let arrivals: [Double]
-    /// Sessions per day of an average consumer before stage and calendar multipliers.
-    let baseSessionRate: Double
     /// Multiplier on per-session conversion chances (interest, purchase, membership), so that a
     /// higher event rate means busier consumers, not a different funnel: 1 at 50 events a year.
     let conversionScale: Double
@@ -52,9 +50,11 @@ final class BrandWorld: Sendable {
     /// The guide tablets' keys, one per store.
     let storeTablets: StringTable
 
-    /// Events per session of an average consumer at the default mix, measured on the model
-    /// itself; it turns the configured events per consumer-year into a session rate.
-    static let eventsPerSession = 1.18
+    /// Roughly the events per session of an average consumer: the first guess of the calibration.
+    static let eventsPerSession = 1.2
+    /// The calibration's pilot population: its own consumer indices (streams), far above any real one.
+    static let pilotFirstConsumer = 1 << 40
+    static let pilotConsumers = 400
 
     /// Relative activity by hour of day in the brand's zone.
     static let hourWeights: [Double] = [
@@ -73,7 +73,6 @@ final class BrandWorld: Sendable {
         campaigns = BrandCampaign.campaigns(overlapping: range)
         catalogue = BrandCatalogue(seed: config.seed)
         vocabulary = BrandVocabulary(range: range, catalogue: catalogue, campaigns: campaigns)
-        baseSessionRate = config.eventsPerConsumerYear / 365 / Self.eventsPerSession
         conversionScale = 50 / config.eventsPerConsumerYear
 
         var days: [DayPlan] = []
@@ -95,7 +94,7 @@ final class BrandWorld: Sendable {
                     (plan.activity, plan.buying, plan.seeding) = (1.45, 0.5, 1.8)
                     plan.harvestStart = offset + day.distance(to: campaign.harvest.first)
                 case .harvest:
-                    (plan.activity, plan.buying, plan.seeding) = plan.isPeak ? (3.2, 4.0, 1.3) : (2.0, 2.6, 1.3)
+                    (plan.activity, plan.buying, plan.seeding) = plan.isPeak ? (3.0, 3.2, 1.3) : (1.9, 2.2, 1.3)
                 case .nurturing:
                     (plan.activity, plan.buying, plan.seeding) = (1.1, 0.9, 1.1)
                 }
@@ -183,6 +182,30 @@ final class BrandWorld: Sendable {
             }
         }
         return table
+    }
+
+    /// Sessions per day of an average consumer (before stage and calendar multipliers) that give
+    /// the configured events per consumer-year over this range.
+    ///
+    /// How many events a session rate yields depends on the range: its campaigns, and how long
+    /// consumers have to arrive, convert and fall dormant. So the rate is measured on a pilot
+    /// population of 400 consumers with their own random streams, and corrected twice.
+    /// Deterministic: the pilot depends only on the configuration.
+    func calibratedSessionRate() -> Double {
+        var rate = config.eventsPerConsumerYear / 365 / Self.eventsPerSession
+        let years = Double(dayCount) / 365
+        for _ in 0..<2 {
+            let groups = 4
+            let size = Self.pilotConsumers / groups
+            let counts = Parallel.map(groups, threads: groups) { [self, rate] g in
+                ConsumerSimulation.block(
+                    world: self, sessionRate: rate, firstConsumer: Self.pilotFirstConsumer + g * size, count: size
+                ).events.count
+            }
+            let measured = Double(counts.reduce(0, +)) / (Double(Self.pilotConsumers) * years)
+            rate *= config.eventsPerConsumerYear / max(measured, 0.1)
+        }
+        return rate
     }
 
     /// Discount depth (basis points) of a product on a day.

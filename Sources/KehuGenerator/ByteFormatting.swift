@@ -79,30 +79,42 @@ enum ByteFormatting {
     }
 }
 
-/// Formats instants as `2026-06-18T20:00:00.000+08:00` in one zone, remembering the last day so
-/// that consecutive events of a consumer skip the calendar arithmetic.
+/// Formats instants as `2026-06-18T20:00:00.000+08:00` in one zone. Offsets are cached per UTC
+/// day and calendar dates per local day (direct-mapped, 4,096 days), so a chunk of events spread
+/// over a year does the zone lookup and the calendar arithmetic about once per day.
 struct TimestampFormatter {
     let zone: ZoneRules
-    private var cachedDay = Int64.min
-    private var cachedDate = (0, 0, 0)
-    /// The UTC day whose instants all have `cachedOffset` (offsets change at most once a day).
-    private var offsetDay = Int64.min
-    private var cachedOffset: Int64 = 0
+    private var offsetDays: [Int64]
+    private var offsets: [Int64]
+    private var dateDays: [Int64]
+    /// year * 10,000 + month * 100 + day.
+    private var dates: [Int]
+    private static let slots = 4_096
 
-    init(zone: ZoneRules) { self.zone = zone }
+    init(zone: ZoneRules) {
+        self.zone = zone
+        offsetDays = [Int64](repeating: .min, count: Self.slots)
+        offsets = [Int64](repeating: 0, count: Self.slots)
+        dateDays = [Int64](repeating: .min, count: Self.slots)
+        dates = [Int](repeating: 0, count: Self.slots)
+    }
 
     @inline(__always)
+    private static func floorDay(_ ms: Int64) -> Int64 { ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000 }
+
+    /// The offset at `ms`: cached for UTC days whose start and end share an offset (no zone
+    /// changes its offset twice in a day, so then the whole day has it).
+    @inline(__always)
     private mutating func offset(atUTC ms: Int64) -> Int64 {
-        let utcDay = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
-        if utcDay == offsetDay { return cachedOffset }
+        let utcDay = Self.floorDay(ms)
+        let slot = Int(truncatingIfNeeded: utcDay) & (Self.slots - 1)
+        if offsetDays[slot] == utcDay { return offsets[slot] }
         let start = utcDay * 86_400_000
         let first = zone.offsetMillis(atUTC: start)
-        if first == zone.offsetMillis(atUTC: start + 86_399_999) {
-            offsetDay = utcDay
-            cachedOffset = first
-            return first
-        }
-        return zone.offsetMillis(atUTC: ms)
+        guard first == zone.offsetMillis(atUTC: start + 86_399_999) else { return zone.offsetMillis(atUTC: ms) }
+        offsetDays[slot] = utcDay
+        offsets[slot] = first
+        return first
     }
 
     /// Writes 29 bytes.
@@ -110,20 +122,22 @@ struct TimestampFormatter {
     mutating func write(_ ms: Int64, to out: UnsafeMutablePointer<UInt8>, at position: Int) -> Int {
         let offset = offset(atUTC: ms)
         let local = ms + offset
-        let day = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
-        if day != cachedDay {
-            cachedDay = day
-            cachedDate = Day(index: Int32(truncatingIfNeeded: day)).civil
+        let day = Self.floorDay(local)
+        let slot = Int(truncatingIfNeeded: day) & (Self.slots - 1)
+        if dateDays[slot] != day {
+            let (y, m, d) = Day(index: Int32(truncatingIfNeeded: day)).civil
+            dateDays[slot] = day
+            dates[slot] = y * 10_000 + m * 100 + d
         }
+        let date = dates[slot]
         let msOfDay = Int(local - day * 86_400_000)
-        let (year, month, dayOfMonth) = cachedDate
         let p = position
-        ByteFormatting.writeTwo(year / 100 % 100, to: out, at: p)
-        ByteFormatting.writeTwo(year % 100, to: out, at: p + 2)
+        ByteFormatting.writeTwo(date / 1_000_000 % 100, to: out, at: p)
+        ByteFormatting.writeTwo(date / 10_000 % 100, to: out, at: p + 2)
         out[p + 4] = UInt8(ascii: "-")
-        ByteFormatting.writeTwo(month, to: out, at: p + 5)
+        ByteFormatting.writeTwo(date / 100 % 100, to: out, at: p + 5)
         out[p + 7] = UInt8(ascii: "-")
-        ByteFormatting.writeTwo(dayOfMonth, to: out, at: p + 8)
+        ByteFormatting.writeTwo(date % 100, to: out, at: p + 8)
         out[p + 10] = UInt8(ascii: "T")
         ByteFormatting.writeTwo(msOfDay / 3_600_000, to: out, at: p + 11)
         out[p + 13] = UInt8(ascii: ":")

@@ -1,57 +1,39 @@
 import KehuModel
 
-/// Encodes the events of one batch into a buffer sized by ``CanonicalEventWriter``.
+/// Writes the lines of ``EventRows`` into a buffer sized by ``EventRows/upperBound(idPrefixCount:)``.
 struct LineEncoder {
     let format: CanonicalEventWriter.Format
     var timestamps: TimestampFormatter
     let idPrefix: [UInt8]
     let withIDs: Bool
-    let tables: TableFlags
 
     static let kindNames: [[UInt8]] = EventKind.allCases.map { Array($0.name.utf8) }
     static let jsonFieldNames: [[UInt8]] = EventField.allCases.map { Array(",\"\($0.name)\":".utf8) }
 
-    /// Writes every event of `batch` from the start of `out`; returns the bytes written.
-    mutating func encode(_ batch: EventBatch, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        // Columns are copied out once and nested arrays flattened: reading them through the
-        // batch, or through arrays of arrays, would retain and release on every access.
-        let ts = batch.ts
-        let kinds = batch.kind
-        let source = batch.source
-        let amount = batch.amount
-        let listPrice = batch.listPrice
-        let quantity = batch.quantity
-        let keyOffsets = batch.keyOffsets
-        let keyCodes = batch.keyCodes
-        let fieldCount = EventField.allCases.count
-        var codes = [UInt32](repeating: 0, count: batch.count * fieldCount)
-        for f in 0..<fieldCount {
-            let column = batch.codes[f]
-            for i in 0..<column.count { codes[i * fieldCount + f] = column[i] }
-        }
-
-        // Every string the lines need in one buffer, addressed by `starts` (and `flags`):
-        // key codes first, then each field's codes from `fieldBase[f]`, then the kind names.
-        var text = batch.keys.storage
-        var starts = batch.keys.offsets
-        var flags = tables.keys + [false]
-        var fieldBase: [Int] = []
-        for (f, table) in batch.tables.enumerated() {
-            fieldBase.append(starts.count)
-            let base = text.count
-            text.append(contentsOf: table.storage)
-            starts.append(contentsOf: table.offsets.map { $0 + base })
-            flags.append(contentsOf: tables.fields[f] + [false])
-        }
-        let kindBase = starts.count
+    /// Writes every event from the start of `out`; returns the bytes written.
+    mutating func encode(_ rows: EventRows, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        // Local copies: the loop then indexes plain arrays without retaining them per access.
+        let ts = rows.ts
+        let kinds = rows.kinds
+        let source = rows.sources
+        let amount = rows.amounts
+        let listPrice = rows.listPrices
+        let quantity = rows.quantities
+        let keyOffsets = rows.keyOffsets
+        let keyStrings = rows.keyStrings
+        let fields = rows.fieldStrings
+        let special = rows.special
+        let fieldCount = EventRows.fieldCount
+        // The kind and JSON field names go at the end of the text, as extra strings.
+        var text = rows.text
+        var starts = rows.starts
+        let kindBase = starts.count - 1
         for name in Self.kindNames {
-            starts.append(text.count)
             text.append(contentsOf: name)
             starts.append(text.count)
         }
-        let jsonNameBase = starts.count
+        let jsonNameBase = starts.count - 1
         for name in Self.jsonFieldNames {
-            starts.append(text.count)
             text.append(contentsOf: name)
             starts.append(text.count)
         }
@@ -59,10 +41,9 @@ struct LineEncoder {
         var p = 0
         text.withUnsafeBufferPointer { s in
             for i in 0..<ts.count {
-                let kindStart = starts[kindBase + 2 * Int(kinds[i].rawValue)]
-                let kindEnd = starts[kindBase + 2 * Int(kinds[i].rawValue) + 1]
-                let firstKey = Int(keyOffsets[i])
-                let endKey = Int(keyOffsets[i + 1])
+                let kind = kindBase + Int(kinds[i].rawValue)
+                let firstKey = keyOffsets[i]
+                let endKey = keyOffsets[i + 1]
                 if format == .csv {
                     if withIDs { p = writeID(source: source[i], out, p) }
                     out[p] = UInt8(ascii: ",")
@@ -70,7 +51,7 @@ struct LineEncoder {
                     out[p] = UInt8(ascii: ",")
                     p += 1
                     var quoted = false
-                    for k in firstKey..<endKey where flags[Int(keyCodes[k])] { quoted = true }
+                    for k in firstKey..<endKey where special[keyStrings[k]] { quoted = true }
                     if quoted {
                         out[p] = UInt8(ascii: "\"")
                         p += 1
@@ -80,28 +61,27 @@ struct LineEncoder {
                             out[p] = UInt8(ascii: "|")
                             p += 1
                         }
-                        let code = Int(keyCodes[k])
-                        p = writeCSV(s, starts[code], starts[code + 1], doubleQuotes: quoted, out, p)
+                        let id = keyStrings[k]
+                        p = writeCSV(s, starts[id], starts[id + 1], doubleQuotes: quoted, out, p)
                     }
                     if quoted {
                         out[p] = UInt8(ascii: "\"")
                         p += 1
                     }
                     out[p] = UInt8(ascii: ",")
-                    p = writeCSV(s, kindStart, kindEnd, doubleQuotes: false, out, p + 1)
+                    p = writeCSV(s, starts[kind], starts[kind + 1], doubleQuotes: false, out, p + 1)
                     for f in 0..<fieldCount {
                         out[p] = UInt8(ascii: ",")
                         p += 1
-                        let code = Int(codes[i * fieldCount + f])
-                        if code == 0 { continue }
-                        let index = fieldBase[f] + code
-                        if flags[index] {
+                        let id = fields[i * fieldCount + f]
+                        if id == 0 { continue }
+                        if special[id] {
                             out[p] = UInt8(ascii: "\"")
-                            p = writeCSV(s, starts[index], starts[index + 1], doubleQuotes: true, out, p + 1)
+                            p = writeCSV(s, starts[id], starts[id + 1], doubleQuotes: true, out, p + 1)
                             out[p] = UInt8(ascii: "\"")
                             p += 1
                         } else {
-                            p = writeCSV(s, starts[index], starts[index + 1], doubleQuotes: false, out, p)
+                            p = writeCSV(s, starts[id], starts[id + 1], doubleQuotes: false, out, p)
                         }
                     }
                     out[p] = UInt8(ascii: ",")
@@ -133,19 +113,19 @@ struct LineEncoder {
                             out[p] = UInt8(ascii: ",")
                             p += 1
                         }
-                        let code = Int(keyCodes[k])
-                        p = writeJSONString(s, starts[code], starts[code + 1], escape: flags[code], out, p)
+                        let id = keyStrings[k]
+                        p = writeJSONString(s, starts[id], starts[id + 1], escape: special[id], out, p)
                     }
                     p = copy(Self.kindName, out, p)
-                    p = writeCSV(s, kindStart, kindEnd, doubleQuotes: false, out, p)
+                    p = writeCSV(s, starts[kind], starts[kind + 1], doubleQuotes: false, out, p)
                     out[p] = UInt8(ascii: "\"")
                     p += 1
                     for f in 0..<fieldCount {
-                        let code = Int(codes[i * fieldCount + f])
-                        if code == 0 { continue }
-                        let index = fieldBase[f] + code
-                        p = writeCSV(s, starts[jsonNameBase + 2 * f], starts[jsonNameBase + 2 * f + 1], doubleQuotes: false, out, p)
-                        p = writeJSONString(s, starts[index], starts[index + 1], escape: flags[index], out, p)
+                        let id = fields[i * fieldCount + f]
+                        if id == 0 { continue }
+                        let name = jsonNameBase + f
+                        p = writeCSV(s, starts[name], starts[name + 1], doubleQuotes: false, out, p)
+                        p = writeJSONString(s, starts[id], starts[id + 1], escape: special[id], out, p)
                     }
                     if amount[i] != Money.unknownFen {
                         p = copy(Self.amountName, out, p)

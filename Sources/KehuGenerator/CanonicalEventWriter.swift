@@ -50,82 +50,43 @@ public struct CanonicalEventWriter: Sendable {
     /// - Throws: ``GeneratorError/keyContainsSeparator(source:)`` for a key containing `|` (CSV only).
     /// - Complexity: O(events + bytes of the batch's strings).
     public func encode(_ batch: EventBatch) throws(GeneratorError) -> [UInt8] {
-        let tables = TableFlags(batch, format: format)
-        if format == .csv, let bad = tables.firstEventWithPipeKey(batch) {
+        if format == .csv, let bad = Self.firstEventWithPipeKey(batch) {
             throw .keyContainsSeparator(source: batch.source[bad])
         }
+        return encode(EventRows(batch, format: format))
+    }
+
+    /// The bytes of `batch` as text, header included (for tests and small outputs).
+    public func text(_ batch: EventBatch) throws(GeneratorError) -> String {
+        String(decoding: header + (try encode(batch)), as: UTF8.self)
+    }
+
+    /// Encodes rows whose keys are known to be free of `|`.
+    func encode(_ rows: EventRows) -> [UInt8] {
         let idPrefix: [UInt8]
         switch eventIDs {
         case .omitted: idPrefix = []
         case .generated(let seed): idPrefix = Array("g\(seed)-".utf8)
         }
-        let bound = upperBound(batch, tables: tables, idPrefixCount: idPrefix.count)
+        let bound = rows.upperBound(format: format, idPrefixCount: idPrefix.count)
         var encoder = LineEncoder(
-            format: format, timestamps: TimestampFormatter(zone: zone), idPrefix: idPrefix,
-            withIDs: eventIDs != .omitted, tables: tables)
+            format: format, timestamps: TimestampFormatter(zone: zone), idPrefix: idPrefix, withIDs: eventIDs != .omitted)
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, written in
-            written = encoder.encode(batch, into: buffer.baseAddress!)
+            written = encoder.encode(rows, into: buffer.baseAddress!)
             precondition(written <= bound, "event line bound exceeded")
         }
     }
 
-    /// The bytes of `batch` as text (for tests and small outputs).
-    public func text(_ batch: EventBatch) throws(GeneratorError) -> String {
-        String(decoding: header + (try encode(batch)), as: UTF8.self)
-    }
-
-    /// The most bytes `encode` can write: a fixed allowance per event plus six bytes per string byte
-    /// (JSON `\u00XX` escapes are the worst case; CSV needs at most two).
-    private func upperBound(_ batch: EventBatch, tables: TableFlags, idPrefixCount: Int) -> Int {
-        let keyOffsets = batch.keyOffsets
-        let keyCodes = batch.keyCodes
-        let keyStarts = batch.keys.offsets
-        var bound = batch.count * (400 + idPrefixCount)
-        for i in 0..<batch.count {
-            for k in Int(keyOffsets[i])..<Int(keyOffsets[i + 1]) {
-                let code = Int(keyCodes[k])
-                bound += 6 * (keyStarts[code + 1] - keyStarts[code] + 4)
-            }
+    static func firstEventWithPipeKey(_ batch: EventBatch) -> Int? {
+        let table = batch.keys
+        var bad = [Bool](repeating: false, count: table.codeCount)
+        var any = false
+        for code in 1..<max(1, table.codeCount) where table.storage[table.offsets[code]..<table.offsets[code + 1]].contains(UInt8(ascii: "|")) {
+            bad[code] = true
+            any = true
         }
-        for f in 0..<batch.tables.count {
-            let starts = batch.tables[f].offsets
-            for code in batch.codes[f] { bound += 6 * (starts[Int(code) + 1] - starts[Int(code)]) }
-        }
-        return bound
-    }
-}
-
-/// Per string table of a batch, which codes need CSV quoting or JSON escaping.
-struct TableFlags {
-    /// Indexed by code; `true` when the value needs quoting (CSV) or escaping (JSON).
-    let keys: [Bool]
-    let fields: [[Bool]]
-    let keyHasPipe: [Bool]
-
-    init(_ batch: EventBatch, format: CanonicalEventWriter.Format) {
-        func flags(_ table: StringTable, _ special: (UInt8) -> Bool) -> [Bool] {
-            var result = [Bool](repeating: false, count: table.codeCount)
-            table.storage.withUnsafeBufferPointer { storage in
-                for code in 1..<max(1, table.codeCount) {
-                    for b in storage[table.offsets[code]..<table.offsets[code + 1]] where special(b) {
-                        result[code] = true
-                        break
-                    }
-                }
-            }
-            return result
-        }
-        let special: (UInt8) -> Bool = format == .csv
-            ? { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
-            : { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-        keys = flags(batch.keys, special)
-        fields = batch.tables.map { flags($0, special) }
-        keyHasPipe = flags(batch.keys) { $0 == UInt8(ascii: "|") }
-    }
-
-    func firstEventWithPipeKey(_ batch: EventBatch) -> Int? {
-        guard keyHasPipe.contains(true) else { return nil }
-        for i in 0..<batch.count where batch.keyCodes(of: i).contains(where: { keyHasPipe[Int($0)] }) { return i }
+        guard any else { return nil }
+        for i in 0..<batch.count where batch.keyCodes(of: i).contains(where: { bad[Int($0)] }) { return i }
         return nil
     }
 }

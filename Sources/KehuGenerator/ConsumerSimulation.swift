@@ -80,6 +80,8 @@ struct ConsumerState {
 /// events do not depend on which thread or block simulates it.
 struct ConsumerSimulation {
     let world: BrandWorld
+    /// See ``BrandWorld/calibratedSessionRate()``.
+    let sessionRate: Double
     let firstConsumer: Int
     var events: [SimulatedEvent] = []
     var keyBytes: [UInt8] = []
@@ -98,17 +100,19 @@ struct ConsumerSimulation {
     /// The content code of the consumer's latest content view, for interactions and shares.
     var lastContent: UInt32 = 0
 
-    init(world: BrandWorld, firstConsumer: Int, expectedEvents: Int) {
+    init(world: BrandWorld, sessionRate: Double, firstConsumer: Int, expectedEvents: Int) {
         self.world = world
+        self.sessionRate = sessionRate
         self.firstConsumer = firstConsumer
         events.reserveCapacity(expectedEvents)
     }
 
     /// Simulates `count` consumers starting at `firstConsumer` and returns their block.
-    static func block(world: BrandWorld, firstConsumer: Int, count: Int) -> SimulatedBlock {
+    static func block(world: BrandWorld, sessionRate: Double, firstConsumer: Int, count: Int) -> SimulatedBlock {
         let perConsumer = world.config.eventsPerConsumerYear * Double(world.dayCount) / 365
         var simulation = ConsumerSimulation(
-            world: world, firstConsumer: firstConsumer, expectedEvents: Int(perConsumer * Double(count) * 1.1) + 16)
+            world: world, sessionRate: sessionRate, firstConsumer: firstConsumer,
+            expectedEvents: Int(perConsumer * Double(count) * 1.1) + 16)
         for c in firstConsumer..<(firstConsumer + count) { simulation.simulate(consumer: c) }
         return SimulatedBlock(
             firstConsumer: firstConsumer, consumerCount: count, events: simulation.events,
@@ -198,7 +202,7 @@ struct ConsumerSimulation {
         }
         guard state.active else { return }
         let stageRate = state.stage == .customer ? 1.25 : state.stage == .interested ? 1.15 : 0.8
-        let mean = world.baseSessionRate * profile.engagement * plan.activity * stageRate
+        let mean = sessionRate * profile.engagement * plan.activity * stageRate
         var sessions = Int(mean)
         if rng.unit() < mean - Double(sessions) { sessions += 1 }
         for _ in 0..<sessions { session(day: day) }
