@@ -76,7 +76,8 @@ public struct ZoneRules: Sendable, Hashable, Codable {
     }
 
     /// The UTC instant of a local wall-clock time (milliseconds since the local epoch).
-    /// In a gap (spring forward) the later offset is used; in an overlap, the earlier instant.
+    /// A time in a gap (spring forward) is moved forward by the gap (02:30 reads as 03:30, the
+    /// offset in force before the gap); in an overlap (fall back), the earlier instant is used.
     public func utc(fromLocal local: Int64) -> Int64 {
         let first = local - offsetMillis(atUTC: local)
         let second = local - offsetMillis(atUTC: first)

@@ -1,0 +1,64 @@
+import KehuModel
+import Testing
+
+@Suite struct IdentityKeyTests {
+    @Test func parsesTypeAndValue() throws {
+        #expect(try IdentityKey.parse("member:M1001") == IdentityKey(type: .member, value: "M1001"))
+        #expect(try IdentityKey.parse("Buyer:tb_123") == IdentityKey(type: .buyer, value: "tb_123"))   // type is case-insensitive
+        #expect(try IdentityKey.parse("openid:a:b") == IdentityKey(type: .openid, value: "a:b"))       // value keeps its colons
+        #expect(IdentityKey(type: .member, value: "M1").description == "member:M1")
+    }
+
+    @Test func rejectsMalformedKeys() {
+        #expect(throws: IdentityKeyError.missingType) { try IdentityKey.parse("M1001") }
+        #expect(throws: IdentityKeyError.unknownType("wechat")) { try IdentityKey.parse("wechat:o1") }
+        #expect(throws: IdentityKeyError.emptyValue(.member)) { try IdentityKey.parse("member:") }
+        #expect(throws: IdentityKeyError.tooLong(.device)) {
+            try IdentityKey.parse("device:" + String(repeating: "x", count: 257))
+        }
+    }
+
+    @Test(arguments: [
+        "13800000000", "138 0000 0000", "138-0000-0000", "+86 138 0000 0000", "+8613800000000",
+        "8613800000000", "008613800000000", "(138) 0000-0000", " 13800000000\t",
+    ])
+    func phoneFormsNormaliseToElevenDigits(raw: String) throws {
+        #expect(try IdentityKey.normalize(type: .phone, value: raw) == "13800000000")
+    }
+
+    @Test func phonesThatAreNotNumbersAreRejected() throws {
+        #expect(throws: IdentityKeyError.badPhone) { try IdentityKey.normalize(type: .phone, value: "138-abcd") }
+        #expect(throws: IdentityKeyError.badPhone) { try IdentityKey.normalize(type: .phone, value: "1234") }      // 4 digits
+        #expect(throws: IdentityKeyError.badPhone) { try IdentityKey.normalize(type: .phone, value: "1380000+0000") }
+        // A foreign number keeps its country code: 1 415 555 0100 is 11 digits without a 86 prefix.
+        #expect(try IdentityKey.normalize(type: .phone, value: "+1 (415) 555-0100") == "14155550100")
+    }
+
+    @Test func emailsAreTrimmedAndLowerCased() throws {
+        #expect(try IdentityKey.normalize(type: .email, value: " Li.Lei@Example.COM ") == "li.lei@example.com")
+        #expect(throws: IdentityKeyError.badEmail) { try IdentityKey.normalize(type: .email, value: "li.lei") }
+        #expect(throws: IdentityKeyError.badEmail) { try IdentityKey.normalize(type: .email, value: "a@b@c.com") }
+        #expect(throws: IdentityKeyError.badEmail) { try IdentityKey.normalize(type: .email, value: "@example.com") }
+        #expect(throws: IdentityKeyError.badEmail) { try IdentityKey.normalize(type: .email, value: "li@localhost") }
+    }
+
+    @Test func otherTypesAreOnlyTrimmed() throws {
+        #expect(try IdentityKey.normalize(type: .member, value: "  M1001 ") == "M1001")
+        #expect(try IdentityKey.normalize(type: .unionid, value: "oAbC") == "oAbC")    // case kept
+        #expect(throws: IdentityKeyError.emptyValue(.member)) { try IdentityKey.normalize(type: .member, value: "  ") }
+    }
+
+    @Test func errorMessagesNeverRepeatAValue() {
+        for error in [IdentityKeyError.badPhone, .badEmail, .emptyValue(.phone), .tooLong(.email), .noKeys, .missingType] {
+            #expect(!error.description.contains("138"))
+        }
+        #expect(IdentityKeyError.unknownType("wechat").description.contains("'wechat'"))
+    }
+
+    @Test func typesKnowWhatIsHashedAndTheirAnchorOrder() {
+        #expect(IdentityKeyType.allCases.filter(\.isHashedAtIngest) == [.phone, .email])
+        #expect(IdentityKeyType.member.anchorRank < IdentityKeyType.phone.anchorRank)
+        #expect(IdentityKeyType.anon.anchorRank < IdentityKeyType.device.anchorRank)
+        #expect(IdentityKeyType(name: "UNIONID") == .unionid)
+    }
+}
