@@ -73,8 +73,10 @@ struct BGNBDLikelihoodRows: Sendable {
         for i in 0..<count { customerAge[i] = rank[Int(customerAge[i])] }
         largestAge = distinctAges.last ?? 0
 
-        // Dense numbers for the distinct frequencies, ascending.
-        var frequencyRank: [Int32]
+        // Dense numbers for the distinct frequencies, ascending: an array indexed by x when x is
+        // not absurdly large, else a dictionary.
+        var frequencyRank: [Int32] = []
+        var frequencyRankTable: [Int: Int] = [:]
         if largestFrequency <= 4 * count {
             var seen = [Bool](repeating: false, count: largestFrequency + 1)
             for customer in customers { seen[customer.frequency] = true }
@@ -84,12 +86,13 @@ struct BGNBDLikelihoodRows: Sendable {
                 groupFrequency.append(Double(x))
             }
         } else {
-            frequencyRank = []
-            groupFrequency = Set(customers.map(\.frequency)).sorted().map(Double.init)
+            for (rank, x) in Set(customers.map(\.frequency)).sorted().enumerated() {
+                frequencyRankTable[x] = rank
+                groupFrequency.append(Double(x))
+            }
         }
-        let frequencies = groupFrequency
         func group(ofFrequency x: Int) -> Int {
-            frequencyRank.isEmpty ? frequencies.firstIndex(of: Double(x))! : Int(frequencyRank[x])
+            frequencyRank.isEmpty ? frequencyRankTable[x]! : Int(frequencyRank[x])
         }
 
         // Customers without repeat purchases (usually most) only need a count per age.
@@ -178,16 +181,15 @@ struct BGNBDLikelihoodRows: Sendable {
         let digammaB = SpecialFunctions.digamma(b)
         let digammaAB = SpecialFunctions.digamma(a + b)
         let logAlpha = log(alpha)
-        var groupConstant = [Double](repeating: 0, count: groups)
         var groupLogOdds = [Double](repeating: 0, count: groups)
         var groupValue = 0.0
         var total = Gradient()
         for g in 0..<groups {
             let x = groupFrequency[g]
             let w = groupWeight[g]
-            groupConstant[g] = SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha
+            let constant = SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha
                 + logGammaAB + SpecialFunctions.logGamma(b + x) - logGammaB - SpecialFunctions.logGamma(a + b + x)
-            groupValue += w * groupConstant[g]
+            groupValue += w * constant
             let digammaABX = SpecialFunctions.digamma(a + b + x)
             total.r += w * (SpecialFunctions.digamma(r + x) - digammaR + logAlpha)
             total.alpha += w * r / alpha

@@ -38,6 +38,8 @@ extension BGNBDParameters {
     /// evaluated through its integral form (valid also for a ≤ 1 and t ≫ α); see the type-level
     /// notes in `docs/prediction.md`.
     /// - Parameter t: Length of the window, in the unit α was fitted in; 0 gives 0.
+    /// - Complexity: one adaptive quadrature: typically 100–250 integrand evaluations, up to about
+    ///   15 000 for extreme shapes such as a = b = 0.001.
     public func expectedPurchases(within t: Double) -> Double {
         guard t > 0 else { return 0 }
         return PurchaseIntegral(a: a, beta: b, n: r).value(at: t / alpha)
@@ -54,6 +56,8 @@ extension BGNBDParameters {
     ///   - x: Repeat purchase periods.
     ///   - recency: t_x.
     ///   - age: T.
+    /// - Complexity: one adaptive quadrature: typically 100–250 integrand evaluations, up to about
+    ///   15 000 for extreme shapes such as a = b = 0.001.
     public func conditionalExpectedPurchases(within t: Double, frequency x: Int, recency: Double, age: Double) -> Double {
         guard t > 0 else { return 0 }
         let xd = Double(x)
