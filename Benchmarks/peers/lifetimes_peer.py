@@ -12,8 +12,8 @@ Usage
 CDNOW mode (a file argument)
     Reads a CDNOW-format transaction file: whitespace-separated
     `master_id customer_id date(YYYYMMDD) number_of_cds dollar_value` (the
-    `CDNOW_sample.txt` shipped with lifetimes; a 4-column file without the
-    master id is accepted too). Builds the calibration/holdout summary with
+    `CDNOW_sample.txt` shipped with lifetimes; the 4-column `CDNOW_master.txt`,
+    which has no sample id and starts with a header line, is accepted too). Builds the calibration/holdout summary with
     lifetimes' `calibration_and_holdout_data`: calibration 1997-01-01 ..
     1997-09-30 (39 weeks), holdout to 1998-06-30, purchases grouped by day and
     durations in days / 7 (`freq="D", freq_multiplier=7`), which is how Fader &
@@ -140,11 +140,15 @@ def fit_models(frequency, recency, T, monetary, repeats):
         {k: float(v) for k, v in bg_w.params_.items()}, distinct_rows=int(len(rows)), fit_seconds=seconds_w
     )
 
-    repeat = frequency > 0
+    # Gamma-Gamma needs positive spend: repeat customers whose repeat purchases were all free are
+    # left out (KehuPredict reports them as an error instead, naming the row).
+    repeat = (frequency > 0) & (monetary > 0)
     gg, seconds_gg = best_time(lambda: GammaGammaFitter().fit(frequency[repeat], monetary[repeat]), repeats)
     gg_params = {k: float(v) for k, v in gg.params_.items()}
     out["gamma_gamma"] = dict(
         gg_params,
+        customers=int(repeat.sum()),
+        left_out_without_positive_spend=int(np.sum((frequency > 0) & ~(monetary > 0))),
         log_likelihood=gamma_gamma_log_likelihood(
             gg_params, frequency[repeat], monetary[repeat], np.ones(int(repeat.sum()))
         ),
@@ -154,7 +158,11 @@ def fit_models(frequency, recency, T, monetary, repeats):
 
 
 def read_cdnow(path):
-    frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str)
+    with open(path) as handle:
+        first = handle.readline().split()
+    # CDNOW_master.txt starts with a header line; CDNOW_sample.txt does not.
+    has_header = bool(first) and not first[0].isdigit()
+    frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str, skiprows=1 if has_header else 0)
     if frame.shape[1] == 5:
         frame.columns = ["master_id", "customer_id", "date", "cds", "amount"]
     elif frame.shape[1] == 4:
@@ -209,6 +217,8 @@ def run_cdnow(path, repeats):
 
     predictions = []
     for customer_id in [1, 2, 3, 18, 1516, 2357]:
+        if customer_id not in summary.index:
+            continue
         row = summary.loc[customer_id]
         x, tx, T, m = row["frequency_cal"], row["recency_cal"], row["T_cal"], row["monetary_value_cal"]
         one = lambda v: pd.Series([v], index=[customer_id])  # noqa: E731
