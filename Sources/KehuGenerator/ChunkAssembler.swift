@@ -36,10 +36,33 @@ struct ChunkAssembler: Sendable {
 
     /// - Complexity: O(events + distinct strings in the chunk).
     func assemble(_ plan: ChunkPlan) -> GeneratedChunk {
-        var batch = EventBatch()
-        batch.reserve(plan.count)
+        // Columns are built here and handed over whole: appending event by event through the
+        // batch's generic `append` costs more than simulating the event.
+        let n = plan.count
+        var fingerprints: [EventFingerprint] = []
+        var ts: [Int64] = []
+        var kinds: [EventKind] = []
+        var amounts: [Int64] = []
+        var listPrices: [Int64] = []
+        var quantities: [Int32] = []
+        var sources: [Int64] = []
         var consumers: [Int32] = []
-        consumers.reserveCapacity(plan.count)
+        var keyOffsets: [UInt32] = [0]
+        var keyColumn: [UInt32] = []
+        fingerprints.reserveCapacity(n)
+        ts.reserveCapacity(n)
+        kinds.reserveCapacity(n)
+        amounts.reserveCapacity(n)
+        listPrices.reserveCapacity(n)
+        quantities.reserveCapacity(n)
+        sources.reserveCapacity(n)
+        consumers.reserveCapacity(n)
+        keyOffsets.reserveCapacity(n + 1)
+        keyColumn.reserveCapacity(2 * n)
+        var codes = [[UInt32]](repeating: [], count: EventField.allCases.count)
+        for f in 0..<codes.count { codes[f].reserveCapacity(n) }
+        var keys = StringTable()
+        var tables = [StringTable](repeating: StringTable(), count: EventField.allCases.count)
         // Vocabulary code → batch code, filled on first use so tables hold only used strings.
         var fieldMaps = world.vocabulary.tables.map { [UInt32](repeating: 0, count: $0.codeCount) }
         var tabletCodes = [UInt32](repeating: 0, count: world.storeTablets.codeCount)
@@ -52,6 +75,31 @@ struct ChunkAssembler: Sendable {
             var keyCodes = [UInt32](repeating: 0, count: block.keyOffsets.count - 1)
             var currentConsumer = UInt32.max
             block.keyBytes.withUnsafeBytes { keyBytes in
+                func keyCode(_ key: UInt32) -> UInt32 {
+                    if key & SimulatedEvent.sharedBit != 0 {
+                        let code = Int(key & ~SimulatedEvent.sharedBit) + 1
+                        if tabletCodes[code] == 0 {
+                            tabletCodes[code] = world.storeTablets.withBytes(UInt32(code)) { keys.intern($0) }
+                        }
+                        return tabletCodes[code]
+                    }
+                    let k = Int(key)
+                    if keyCodes[k] == 0 {
+                        keyCodes[k] = keys.intern(
+                            UnsafeRawBufferPointer(rebasing: keyBytes[block.keyOffsets[k]..<block.keyOffsets[k + 1]]))
+                    }
+                    return keyCodes[k]
+                }
+                func fieldCode(_ field: EventField, _ vocabularyCode: Int) -> UInt32 {
+                    if vocabularyCode == 0 { return 0 }
+                    let f = field.rawValue
+                    let mapped = fieldMaps[f][vocabularyCode]
+                    if mapped != 0 { return mapped }
+                    let code = world.vocabulary.tables[f].withBytes(UInt32(vocabularyCode)) { tables[f].intern($0) }
+                    fieldMaps[f][vocabularyCode] = code
+                    return code
+                }
+
                 for i in piece.range {
                     let e = block.events[i]
                     if e.consumer != currentConsumer {
@@ -59,65 +107,48 @@ struct ChunkAssembler: Sendable {
                         orderCodes.removeAll(keepingCapacity: true)
                     }
                     let consumer = block.firstConsumer + Int(e.consumer)
-
-                    func keyCode(_ key: UInt32) -> UInt32 {
-                        if key & SimulatedEvent.sharedBit != 0 {
-                            let store = Int(key & ~SimulatedEvent.sharedBit)
-                            if tabletCodes[store + 1] == 0 {
-                                tabletCodes[store + 1] = world.storeTablets.withBytes(UInt32(store + 1)) { batch.keys.intern($0) }
-                            }
-                            return tabletCodes[store + 1]
-                        }
-                        let k = Int(key)
-                        if keyCodes[k] == 0 {
-                            let bytes = UnsafeRawBufferPointer(rebasing: keyBytes[block.keyOffsets[k]..<block.keyOffsets[k + 1]])
-                            keyCodes[k] = batch.keys.intern(bytes)
-                        }
-                        return keyCodes[k]
-                    }
-                    func fieldCode(_ field: EventField, _ vocabularyCode: UInt32) -> UInt32 {
-                        if vocabularyCode == 0 { return 0 }
-                        let f = field.rawValue
-                        let mapped = fieldMaps[f][Int(vocabularyCode)]
-                        if mapped != 0 { return mapped }
-                        let code = world.vocabulary.tables[f].withBytes(vocabularyCode) { batch.tables[f].intern($0) }
-                        fieldMaps[f][Int(vocabularyCode)] = code
-                        return code
-                    }
-
-                    var fields = SIMD8<UInt32>(repeating: 0)
-                    fields[EventField.channel.rawValue] = fieldCode(.channel, UInt32(e.channel.rawValue + 1))
-                    fields[EventField.touchpoint.rawValue] = fieldCode(.touchpoint, UInt32(e.touchpoint))
-                    fields[EventField.campaign.rawValue] = fieldCode(.campaign, UInt32(e.campaign))
-                    fields[EventField.content.rawValue] = fieldCode(.content, e.content)
-                    fields[EventField.sku.rawValue] = fieldCode(.sku, UInt32(e.sku))
-                    fields[EventField.category.rawValue] = fieldCode(.category, UInt32(e.category))
+                    fingerprints.append(scratch.withUnsafeMutableBufferPointer { buffer in
+                        let length = idPrefix.withUnsafeBytes { ByteFormatting.write($0, to: buffer.baseAddress!, at: 0) }
+                        let end = ByteFormatting.writeDecimal(UInt64(number), to: buffer.baseAddress!, at: length)
+                        return EventFingerprint(eventID: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<end])))
+                    })
+                    ts.append(e.ts)
+                    kinds.append(e.kind)
+                    keyColumn.append(keyCode(e.key1))
+                    if e.key2 != SimulatedEvent.noKey { keyColumn.append(keyCode(e.key2)) }
+                    keyOffsets.append(UInt32(keyColumn.count))
+                    codes[EventField.channel.rawValue].append(fieldCode(.channel, e.channel.rawValue + 1))
+                    codes[EventField.touchpoint.rawValue].append(fieldCode(.touchpoint, Int(e.touchpoint)))
+                    codes[EventField.campaign.rawValue].append(fieldCode(.campaign, Int(e.campaign)))
+                    codes[EventField.content.rawValue].append(fieldCode(.content, Int(e.content)))
+                    codes[EventField.sku.rawValue].append(fieldCode(.sku, Int(e.sku)))
+                    codes[EventField.category.rawValue].append(fieldCode(.category, Int(e.category)))
+                    var orderCode: UInt32 = 0
                     if e.order != 0 {
                         let o = Int(e.order)
                         if orderCodes.count <= o { orderCodes.append(contentsOf: repeatElement(0, count: o + 1 - orderCodes.count)) }
                         if orderCodes[o] == 0 {
                             orderCodes[o] = scratch.withUnsafeMutableBufferPointer { buffer in
                                 let length = Self.writeOrderID(e.channel, consumer: consumer, order: e.order, into: buffer.baseAddress!)
-                                return batch.tables[EventField.orderID.rawValue].intern(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<length])))
+                                return tables[EventField.orderID.rawValue].intern(
+                                    UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<length])))
                             }
                         }
-                        fields[EventField.orderID.rawValue] = orderCodes[o]
+                        orderCode = orderCodes[o]
                     }
-
-                    let fingerprint = scratch.withUnsafeMutableBufferPointer { buffer in
-                        let length = idPrefix.withUnsafeBytes { ByteFormatting.write($0, to: buffer.baseAddress!, at: 0) }
-                        let end = ByteFormatting.writeDecimal(UInt64(number), to: buffer.baseAddress!, at: length)
-                        return EventFingerprint(eventID: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<end])))
-                    }
-                    let keys = KeyCodePair(first: keyCode(e.key1), second: e.key2 == SimulatedEvent.noKey ? nil : keyCode(e.key2))
-                    batch.append(
-                        fingerprint: fingerprint, ts: e.ts, kind: e.kind, keyCodes: keys, fieldCodes: fields,
-                        amount: e.amount, listPrice: e.listPrice, quantity: e.quantity, source: number + 1)
+                    codes[EventField.orderID.rawValue].append(orderCode)
+                    amounts.append(e.amount)
+                    listPrices.append(e.listPrice)
+                    quantities.append(e.quantity)
+                    sources.append(number + 1)
                     consumers.append(Int32(consumer))
                     number += 1
                 }
             }
         }
+        let batch = EventBatch(
+            fingerprint: fingerprints, ts: ts, kind: kinds, keyOffsets: keyOffsets, keyCodes: keyColumn, keys: keys,
+            codes: codes, tables: tables, amount: amounts, listPrice: listPrices, quantity: quantities, source: sources)
         return GeneratedChunk(events: batch, consumers: consumers)
     }
 
@@ -127,23 +158,5 @@ struct ChunkAssembler: Sendable {
         p = ByteFormatting.writeDecimal(UInt64(consumer), to: out, at: p)
         out[p] = UInt8(ascii: "-")
         return ByteFormatting.writeDecimal(UInt64(order), to: out, at: p + 1)
-    }
-}
-
-/// One or two key codes, as a sequence without allocating.
-struct KeyCodePair: Sequence, IteratorProtocol {
-    var first: UInt32?
-    var second: UInt32?
-
-    mutating func next() -> UInt32? {
-        if let value = first {
-            first = nil
-            return value
-        }
-        if let value = second {
-            second = nil
-            return value
-        }
-        return nil
     }
 }
