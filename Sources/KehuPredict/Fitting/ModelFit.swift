@@ -5,9 +5,10 @@ public struct ModelFit<Parameters: Sendable & Hashable>: Sendable, Hashable {
     /// The total log-likelihood at ``parameters``, in the data's own units (for BG/NBD, the unit
     /// of recency and T), so it is comparable with published values.
     public var logLikelihood: Double
-    /// Quasi-Newton iterations taken.
+    /// Quasi-Newton iterations taken on the full data (not counting the cheap warm-start fit on a
+    /// subsample that large data sets get).
     public var iterations: Int
-    /// Likelihood-and-gradient evaluations (each is one pass over the data).
+    /// Likelihood-and-gradient evaluations on the full data (each is one pass over the rows).
     public var evaluations: Int
     /// Whether the gradient test was met.
     public var convergence: FitConvergence

@@ -20,10 +20,19 @@ struct QuasiNewtonMinimizer {
         var iterations: Int
         var evaluations: Int
         var convergence: FitConvergence
+        /// The final inverse-Hessian approximation, to warm-start a related problem.
+        var inverseHessian: [[Double]]
     }
 
+    /// - Parameters:
+    ///   - start: The starting point.
+    ///   - inverseHessian: A starting inverse-Hessian approximation (for example from a fit of a
+    ///     subsample); the scaled identity when nil.
+    ///   - objective: Returns the value at a point and writes the gradient.
     /// - Complexity: O(iterations × (d² + cost of the objective)); d is tiny here.
-    func minimize(from start: [Double], _ objective: ([Double], inout [Double]) -> Double) -> Outcome {
+    func minimize(
+        from start: [Double], inverseHessian warmStart: [[Double]]? = nil, _ objective: ([Double], inout [Double]) -> Double
+    ) -> Outcome {
         let d = start.count
         var evaluations = 0
         func evaluate(_ point: [Double], _ gradient: inout [Double]) -> Double {
@@ -35,21 +44,18 @@ struct QuasiNewtonMinimizer {
         var x = start
         var g = [Double](repeating: 0, count: d)
         var f = evaluate(x, &g)
-        guard f.isFinite else {
-            return Outcome(point: x, value: f, gradient: g, iterations: 0, evaluations: evaluations, convergence: .noProgress)
-        }
-        var inverseHessian = Self.identity(d)
-        var hessianIsFresh = true
+        var inverseHessian = warmStart ?? Self.identity(d)
+        var hessianIsFresh = warmStart == nil
         var iterations = 0
+        func outcome(_ convergence: FitConvergence) -> Outcome {
+            Outcome(point: x, value: f, gradient: g, iterations: iterations, evaluations: evaluations,
+                    convergence: convergence, inverseHessian: inverseHessian)
+        }
+        guard f.isFinite else { return outcome(.noProgress) }
 
         while true {
-            if Self.maxAbs(g) <= gradientTolerance {
-                return Outcome(point: x, value: f, gradient: g, iterations: iterations, evaluations: evaluations, convergence: .converged)
-            }
-            if iterations >= maximumIterations {
-                return Outcome(point: x, value: f, gradient: g, iterations: iterations, evaluations: evaluations,
-                               convergence: .iterationLimitReached)
-            }
+            if Self.maxAbs(g) <= gradientTolerance { return outcome(.converged) }
+            if iterations >= maximumIterations { return outcome(.iterationLimitReached) }
             iterations += 1
 
             var direction = Self.multiply(inverseHessian, g).map { -$0 }
@@ -70,10 +76,7 @@ struct QuasiNewtonMinimizer {
                 sufficientDecrease: sufficientDecrease, curvature: curvature
             )
             guard let accepted = trial.search(initialStep: min(initialStep, stepLimit), maximumStep: stepLimit, evaluate) else {
-                if hessianIsFresh {
-                    return Outcome(point: x, value: f, gradient: g, iterations: iterations, evaluations: evaluations,
-                                   convergence: .noProgress)
-                }
+                if hessianIsFresh { return outcome(.noProgress) }
                 // The quasi-Newton matrix may have gone stale: retry once from the identity.
                 inverseHessian = Self.identity(d)
                 hessianIsFresh = true

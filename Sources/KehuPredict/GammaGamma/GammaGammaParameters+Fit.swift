@@ -18,7 +18,8 @@ extension GammaGammaParameters {
     /// - Parameters:
     ///   - customers: Summaries with ``CustomerSummary/monetaryValue`` in major currency units.
     ///   - start: Where the search starts; by default p = 1, q = 2 and v = the mean spend, so the
-    ///     implied population mean starts at the data's mean.
+    ///     implied population mean starts at the data's mean, improved for 80 000 customers or more
+    ///     by a fit on a 20 000-customer subsample (see `WarmStart`).
     ///   - options: Tolerance, iteration limit and parallelism.
     /// - Returns: The estimates, log-likelihood, iterations and convergence status.
     /// - Throws: ``FitError`` when there are no repeat customers or one has a non-finite or
@@ -33,10 +34,34 @@ extension GammaGammaParameters {
         guard initial.isValid else {
             throw .invalidOption("the starting parameters must all be positive and finite, got \(initial)")
         }
-        let parallel = options.allowsParallelEvaluation
-        let scale = 1 / rows.totalWeight
         let minimizer = QuasiNewtonMinimizer(gradientTolerance: options.gradientTolerance, maximumIterations: options.maximumIterations)
-        let outcome = minimizer.minimize(from: [log(initial.p), log(initial.q), log(initial.v)]) { theta, gradient in
+        var theta = [log(initial.p), log(initial.q), log(initial.v)]
+        var warmHessian: [[Double]]?
+        if start == nil, let sample = WarmStart.sample(customers), let sampleRows = try? GammaGammaLikelihoodRows(sample) {
+            let preliminary = minimizer.minimize(from: theta, objective(sampleRows, parallel: options.allowsParallelEvaluation))
+            if preliminary.convergence == .converged {
+                theta = preliminary.point
+                warmHessian = preliminary.inverseHessian
+            }
+        }
+        let outcome = minimizer.minimize(from: theta, inverseHessian: warmHessian, objective(rows, parallel: options.allowsParallelEvaluation))
+        let estimate = outcome.point
+        return ModelFit(
+            parameters: GammaGammaParameters(p: exp(estimate[0]), q: exp(estimate[1]), v: exp(estimate[2])),
+            logLikelihood: -outcome.value * rows.totalWeight,
+            iterations: outcome.iterations,
+            evaluations: outcome.evaluations,
+            convergence: outcome.convergence,
+            gradientNorm: QuasiNewtonMinimizer.maxAbs(outcome.gradient),
+            customerCount: Int(rows.totalWeight),
+            distinctRowCount: rows.rowCount
+        )
+    }
+
+    /// The mean negative log-likelihood over (ln p, ln q, ln v) and its gradient.
+    private static func objective(_ rows: GammaGammaLikelihoodRows, parallel: Bool) -> ([Double], inout [Double]) -> Double {
+        let scale = 1 / rows.totalWeight
+        return { theta, gradient in
             let parameters = GammaGammaParameters(p: exp(theta[0]), q: exp(theta[1]), v: exp(theta[2]))
             guard parameters.isValid else { return .infinity }
             var d = GammaGammaLikelihoodRows.Gradient()
@@ -46,17 +71,6 @@ extension GammaGammaParameters {
             gradient[2] = -parameters.v * d.v * scale
             return -value * scale
         }
-        let theta = outcome.point
-        return ModelFit(
-            parameters: GammaGammaParameters(p: exp(theta[0]), q: exp(theta[1]), v: exp(theta[2])),
-            logLikelihood: -outcome.value * rows.totalWeight,
-            iterations: outcome.iterations,
-            evaluations: outcome.evaluations,
-            convergence: outcome.convergence,
-            gradientNorm: QuasiNewtonMinimizer.maxAbs(outcome.gradient),
-            customerCount: Int(rows.totalWeight),
-            distinctRowCount: rows.rowCount
-        )
     }
 
     /// The total log-likelihood of the repeat customers among `customers`.
