@@ -18,11 +18,11 @@ import Darwin
 /// The value is in the currency unit of the monetary values (major units).
 public struct LifetimeValueModel: Sendable, Hashable {
     /// The fitted purchase model.
-    public var purchases: BGNBDParameters
+    public let purchases: BGNBDParameters
     /// The fitted spend model.
-    public var spend: GammaGammaParameters
+    public let spend: GammaGammaParameters
     /// The unit the purchase model and the summaries' times are in.
-    public var timeUnit: TimeUnit
+    public let timeUnit: TimeUnit
 
     /// A model from fitted parameters.
     /// - Throws: ``PredictionError/invalidParameters(_:)`` if a parameter is not positive and finite.
