@@ -53,6 +53,7 @@ struct BatchBuilder {
     private var content: [UInt8] = []
     /// Caches in front of the kind lookup and the low-cardinality field tables.
     private let kindCache = ShortTextCache(bits: 8)
+    private let dateCache = DateCache()
     private let fieldCaches: [ShortTextCache]
     /// The default channel's bytes, pinned for the builder's life.
     private let constants = ByteArena(capacity: 64)
@@ -129,7 +130,7 @@ struct BatchBuilder {
         // ts
         if draft.ts.isEmpty { return reject(line: line, field: "ts", reason: "the time is empty; every event needs one") }
         let ts: Int64
-        do { ts = try TimestampFastPath.parse(draft.ts, zone: zone) } catch {
+        do { ts = try TimestampFastPath.parse(draft.ts, zone: zone, cache: dateCache) } catch {
             return reject(line: line, field: "ts", reason: error.description)
         }
 
@@ -362,6 +363,7 @@ struct BatchBuilder {
         recordKeys.free()
         recordKeyTexts.free()
         kindCache.free()
+        dateCache.free()
         for cache in fieldCaches { cache.free() }
     }
 

@@ -107,7 +107,7 @@ struct CSVRecordSplitter {
                 lineEnd = q &+ lineFeeds.trailingZeroBitCount &>> 3
             }
             if k <= room {
-                let found = mask.nonzeroBitCount
+                let found = BlockScan.flagCount(mask)
                 commas[k] = q &+ mask.trailingZeroBitCount &>> 3
                 mask &= mask &- 1
                 commas[k &+ 1] = q &+ mask.trailingZeroBitCount &>> 3
@@ -123,7 +123,7 @@ struct CSVRecordSplitter {
                 }
                 k &+= found
             } else {
-                k &+= mask.nonzeroBitCount
+                k &+= BlockScan.flagCount(mask)
             }
             if lineEnd >= 0 { break }
             q &+= 8

@@ -11,6 +11,98 @@ enum TimestampFastPath {
         return try Timestamp.parse(bytes: bytes, zone: zone)
     }
 
+    /// As ``parse(_:zone:)``, remembering recent dates in `cache`: a file spans few days, so the
+    /// date part of most times was seen before.
+    @inline(__always)
+    static func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, cache: DateCache) throws(TimeParseError) -> Int64 {
+        if bytes.count >= 20, let base = bytes.baseAddress {
+            let head = base.loadUnaligned(as: UInt64.self)
+            let tail = base.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+            var days = cache.days(head: head, tail: tail)
+            if days == nil, offsetDateTime(bytes) != nil {
+                // A valid date: remember it.
+                let day = dayIndex(bytes)
+                cache.store(head: head, tail: tail, days: day)
+                days = day
+            }
+            if let days, let ms = timeOfDay(bytes, days: days) { return ms }
+        }
+        return try parse(bytes, zone: zone)
+    }
+
+    /// The day index of the valid `YYYY-MM-DD` at the start of `text`.
+    @inline(__always)
+    private static func dayIndex(_ text: UnsafeRawBufferPointer) -> Int64 {
+        @inline(__always) func digit(_ i: Int) -> Int { Int(text[i]) &- 48 }
+        let year = digit(0) &* 1000 &+ digit(1) &* 100 &+ digit(2) &* 10 &+ digit(3)
+        return Int64(daysFromCivil(year: year, month: digit(5) &* 10 &+ digit(6), day: digit(8) &* 10 &+ digit(9)))
+    }
+
+    /// UTC milliseconds of a text whose first ten bytes are a date already known to be valid
+    /// (as day index `days`): the rest, `[T ]HH:MM:SS[.f{1,3}](Z|±HH:MM|±HHMM|±HH)`, read here.
+    @inline(__always)
+    private static func timeOfDay(_ text: UnsafeRawBufferPointer, days: Int64) -> Int64? {
+        let p = text.baseAddress!
+        @inline(__always) func byte(_ i: Int) -> Int { Int(p.load(fromByteOffset: i, as: UInt8.self)) }
+        let h0 = byte(11) &- 48, h1 = byte(12) &- 48, i0 = byte(14) &- 48, i1 = byte(15) &- 48
+        let s0 = byte(17) &- 48, s1 = byte(18) &- 48
+        guard (h0 | h1 | i0 | i1 | s0 | s1) >= 0, h0 <= 9, h1 <= 9, i0 <= 9, i1 <= 9, s0 <= 9, s1 <= 9,
+            byte(10) == 0x54 || byte(10) == 0x20, byte(13) == 0x3A, byte(16) == 0x3A
+        else { return nil }
+        let hour = h0 &* 10 &+ h1
+        let minute = i0 &* 10 &+ i1
+        let second = s0 &* 10 &+ s1
+        guard hour < 24, minute < 60, second < 60 else { return nil }
+        guard let (millis, offsetMinutes) = fractionAndOffset(text, from: 19) else { return nil }
+        let local = days &* 86_400_000 &+ Int64(hour &* 3600 &+ minute &* 60 &+ second) &* 1000 &+ Int64(millis)
+        let ms = local &- Int64(offsetMinutes) &* 60_000
+        guard ms >= 0, ms < Timestamp.upperBound else { return nil }
+        return ms
+    }
+
+    /// `[.f{1,3}](Z|±HH:MM|±HHMM|±HH)` from `start` to the end: milliseconds and the offset in minutes.
+    @inline(__always)
+    private static func fractionAndOffset(_ text: UnsafeRawBufferPointer, from start: Int) -> (Int, Int)? {
+        let n = text.count
+        let p = text.baseAddress!
+        @inline(__always) func byte(_ i: Int) -> Int { Int(p.load(fromByteOffset: i, as: UInt8.self)) }
+        var i = start
+        var millis = 0
+        if i < n && (byte(i) == 0x2E || byte(i) == 0x2C) {
+            i += 1
+            var count = 0
+            while i < n {
+                let digit = byte(i) &- 48
+                guard digit >= 0, digit <= 9 else { break }
+                count += 1
+                guard count <= 3 else { return nil }
+                millis = millis &* 10 &+ digit
+                i += 1
+            }
+            guard count > 0 else { return nil }
+            if count == 1 { millis &*= 100 } else if count == 2 { millis &*= 10 }
+        }
+        guard i < n else { return nil }
+        let sign = byte(i)
+        if sign == 0x5A || sign == 0x7A { return i + 1 == n ? (millis, 0) : nil }
+        guard sign == 0x2B || sign == 0x2D else { return nil }
+        let rest = n &- i &- 1
+        guard rest == 2 || rest == 4 || rest == 5 else { return nil }
+        let o0 = byte(i + 1) &- 48, o1 = byte(i + 2) &- 48
+        guard o0 >= 0, o0 <= 9, o1 >= 0, o1 <= 9 else { return nil }
+        var minutes = 0
+        if rest > 2 {
+            let colon = rest == 5 ? 1 : 0
+            if colon == 1 { guard byte(i + 3) == 0x3A else { return nil } }
+            let n0 = byte(i + 3 + colon) &- 48, n1 = byte(i + 4 + colon) &- 48
+            guard n0 >= 0, n0 <= 9, n1 >= 0, n1 <= 9 else { return nil }
+            minutes = n0 &* 10 &+ n1
+        }
+        let hours = o0 &* 10 &+ o1
+        guard hours <= 18, minutes < 60 else { return nil }
+        return (millis, (hours &* 60 &+ minutes) &* (sign == 0x2B ? 1 : -1))
+    }
+
     /// UTC milliseconds of `YYYY-MM-DD[T ]HH:MM:SS[.f{1,3}](Z|±HH:MM|±HHMM|±HH)`, or `nil`
     /// when the text has another layout or is invalid.
     @inline(__always)
@@ -97,5 +189,42 @@ enum TimestampFastPath {
         let doy = (153 &* mp &+ 2) / 5 &+ day &- 1
         let doe = yoe &* 365 &+ yoe / 4 &- yoe / 100 &+ doy
         return era &* 146_097 &+ doe &- 719_468
+    }
+}
+
+/// Recently seen `YYYY-MM-DD` prefixes and their day indexes, direct-mapped by the prefix bytes.
+/// Only dates that passed full validation are stored. ``free()`` it when done.
+struct DateCache {
+    private struct Entry {
+        var head: UInt64
+        var tail: UInt16
+        var days: Int64
+    }
+
+    private var entries: RawColumn<Entry>
+    private static let mask = 1023
+
+    init() {
+        entries = RawColumn(capacity: Self.mask + 1)
+        // A head of all zero bytes never starts a date.
+        for _ in 0...Self.mask { entries.append(Entry(head: 0, tail: 0, days: 0)) }
+    }
+
+    func free() { entries.free() }
+
+    @inline(__always)
+    private static func slot(_ head: UInt64, _ tail: UInt16) -> Int {
+        Int(truncatingIfNeeded: ((head ^ UInt64(tail) &<< 3) &* 0x9E37_79B9_7F4A_7C15) &>> 56) & mask
+    }
+
+    @inline(__always)
+    func days(head: UInt64, tail: UInt16) -> Int64? {
+        let entry = entries[Self.slot(head, tail)]
+        return entry.head == head && entry.tail == tail ? entry.days : nil
+    }
+
+    @inline(__always)
+    func store(head: UInt64, tail: UInt16, days: Int64) {
+        entries[Self.slot(head, tail)] = Entry(head: head, tail: tail, days: days)
     }
 }
