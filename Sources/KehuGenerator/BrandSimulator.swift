@@ -86,7 +86,8 @@ public struct BrandSimulator: Sendable {
     // MARK: - Pipeline
 
     /// Simulates windows of consumers in parallel, cuts their events into chunks of `maxEvents`,
-    /// makes each chunk's output in parallel, and delivers outputs in order on this thread.
+    /// makes each chunk's output in parallel, and delivers outputs in order on this thread. While
+    /// a window's outputs are delivered (written to a file, say), the next window is simulated.
     func run<Output: Sendable, E: Error>(
         maxEvents: Int, threads requested: Int, make: @escaping @Sendable (ChunkPlan) -> Output,
         deliver: (Output) throws(E) -> Void
@@ -97,24 +98,32 @@ public struct BrandSimulator: Sendable {
         let windowEvents = Double(max(maxEvents, 8_192) * 2 * threads)
         let windowConsumers = max(64, min(1 << 20, Int(windowEvents / expectedPerConsumer)))
         let unitConsumers = max(16, windowConsumers / (threads * 4))
+        let world = self.world
+        let sessionRate = self.sessionRate
+        let consumers = config.consumers
+
+        @Sendable func simulate(_ first: Int) -> [SimulatedBlock] {
+            let count = min(windowConsumers, consumers - first)
+            let units = (count + unitConsumers - 1) / unitConsumers
+            return Parallel.map(units, threads: threads) { u in
+                let start = first + u * unitConsumers
+                return ConsumerSimulation.block(
+                    world: world, sessionRate: sessionRate, firstConsumer: start,
+                    count: min(unitConsumers, first + count - start))
+            }
+        }
 
         var totals = SimulationTotals()
         var pending: [ChunkPiece] = []
         var pendingCount = 0
         var number: Int64 = 1
-        var nextConsumer = 0
-        let world = self.world
-        let sessionRate = self.sessionRate
-        while nextConsumer < config.consumers {
+        var next: Background<[SimulatedBlock]>? = Background(simulate(0), async: threads > 1)
+        var nextConsumer = windowConsumers
+        while let window = next {
+            let blocks = window.value()
             let first = nextConsumer
-            let count = min(windowConsumers, config.consumers - first)
-            nextConsumer += count
-            let units = (count + unitConsumers - 1) / unitConsumers
-            let blocks = Parallel.map(units, threads: threads) { u in
-                let start = first + u * unitConsumers
-                return ConsumerSimulation.block(
-                    world: world, sessionRate: sessionRate, firstConsumer: start, count: min(unitConsumers, first + count - start))
-            }
+            next = first < consumers ? Background(simulate(first), async: threads > 1) : nil
+            nextConsumer += windowConsumers
             for block in blocks {
                 totals.add(block.totals)
                 guard !block.events.isEmpty else { continue }
@@ -123,7 +132,7 @@ public struct BrandSimulator: Sendable {
             }
 
             var plans: [ChunkPlan] = []
-            let finished = nextConsumer >= config.consumers
+            let finished = next == nil
             while pendingCount >= maxEvents || (finished && pendingCount > 0) {
                 var plan = ChunkPlan(firstNumber: number)
                 while plan.count < maxEvents, !pending.isEmpty {

@@ -59,8 +59,22 @@ struct ChunkAssembler: Sendable {
         consumers.reserveCapacity(n)
         keyOffsets.reserveCapacity(n + 1)
         keyColumn.reserveCapacity(2 * n)
-        var codes = [[UInt32]](repeating: [], count: EventField.allCases.count)
-        for f in 0..<codes.count { codes[f].reserveCapacity(n) }
+        // One column per field, appended as separate arrays (not an array of arrays, whose
+        // inner appends pay a uniqueness check each).
+        var channels: [UInt32] = []
+        var touchpoints: [UInt32] = []
+        var campaigns: [UInt32] = []
+        var contents: [UInt32] = []
+        var skus: [UInt32] = []
+        var categories: [UInt32] = []
+        var orders: [UInt32] = []
+        channels.reserveCapacity(n)
+        touchpoints.reserveCapacity(n)
+        campaigns.reserveCapacity(n)
+        contents.reserveCapacity(n)
+        skus.reserveCapacity(n)
+        categories.reserveCapacity(n)
+        orders.reserveCapacity(n)
         var keys = StringTable()
         var tables = [StringTable](repeating: StringTable(), count: EventField.allCases.count)
         // Vocabulary code → batch code, filled on first use so tables hold only used strings.
@@ -69,6 +83,9 @@ struct ChunkAssembler: Sendable {
         var orderCodes: [UInt32] = []
         var number = plan.firstNumber
         var scratch = [UInt8](repeating: 0, count: 64)
+        // The id text `g<seed>-<n>`: the prefix stays, the digits change per event.
+        var idText = idPrefix + [UInt8](repeating: 0, count: 24)
+        let prefixLength = idPrefix.count
 
         for piece in plan.pieces {
             let block = piece.block
@@ -107,9 +124,8 @@ struct ChunkAssembler: Sendable {
                         orderCodes.removeAll(keepingCapacity: true)
                     }
                     let consumer = block.firstConsumer + Int(e.consumer)
-                    fingerprints.append(scratch.withUnsafeMutableBufferPointer { buffer in
-                        let length = idPrefix.withUnsafeBytes { ByteFormatting.write($0, to: buffer.baseAddress!, at: 0) }
-                        let end = ByteFormatting.writeDecimal(UInt64(number), to: buffer.baseAddress!, at: length)
+                    fingerprints.append(idText.withUnsafeMutableBufferPointer { buffer in
+                        let end = ByteFormatting.writeDecimal(UInt64(number), to: buffer.baseAddress!, at: prefixLength)
                         return EventFingerprint(eventID: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<end])))
                     })
                     ts.append(e.ts)
@@ -117,12 +133,12 @@ struct ChunkAssembler: Sendable {
                     keyColumn.append(keyCode(e.key1))
                     if e.key2 != SimulatedEvent.noKey { keyColumn.append(keyCode(e.key2)) }
                     keyOffsets.append(UInt32(keyColumn.count))
-                    codes[EventField.channel.rawValue].append(fieldCode(.channel, e.channel.rawValue + 1))
-                    codes[EventField.touchpoint.rawValue].append(fieldCode(.touchpoint, Int(e.touchpoint)))
-                    codes[EventField.campaign.rawValue].append(fieldCode(.campaign, Int(e.campaign)))
-                    codes[EventField.content.rawValue].append(fieldCode(.content, Int(e.content)))
-                    codes[EventField.sku.rawValue].append(fieldCode(.sku, Int(e.sku)))
-                    codes[EventField.category.rawValue].append(fieldCode(.category, Int(e.category)))
+                    channels.append(fieldCode(.channel, e.channel.rawValue + 1))
+                    touchpoints.append(fieldCode(.touchpoint, Int(e.touchpoint)))
+                    campaigns.append(fieldCode(.campaign, Int(e.campaign)))
+                    contents.append(fieldCode(.content, Int(e.content)))
+                    skus.append(fieldCode(.sku, Int(e.sku)))
+                    categories.append(fieldCode(.category, Int(e.category)))
                     var orderCode: UInt32 = 0
                     if e.order != 0 {
                         let o = Int(e.order)
@@ -136,7 +152,7 @@ struct ChunkAssembler: Sendable {
                         }
                         orderCode = orderCodes[o]
                     }
-                    codes[EventField.orderID.rawValue].append(orderCode)
+                    orders.append(orderCode)
                     amounts.append(e.amount)
                     listPrices.append(e.listPrice)
                     quantities.append(e.quantity)
@@ -146,6 +162,14 @@ struct ChunkAssembler: Sendable {
                 }
             }
         }
+        var codes = [[UInt32]](repeating: [], count: EventField.allCases.count)
+        codes[EventField.channel.rawValue] = channels
+        codes[EventField.touchpoint.rawValue] = touchpoints
+        codes[EventField.campaign.rawValue] = campaigns
+        codes[EventField.content.rawValue] = contents
+        codes[EventField.sku.rawValue] = skus
+        codes[EventField.category.rawValue] = categories
+        codes[EventField.orderID.rawValue] = orders
         let batch = EventBatch(
             fingerprint: fingerprints, ts: ts, kind: kinds, keyOffsets: keyOffsets, keyCodes: keyColumn, keys: keys,
             codes: codes, tables: tables, amount: amounts, listPrice: listPrices, quantity: quantities, source: sources)

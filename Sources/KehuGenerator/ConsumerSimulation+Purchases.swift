@@ -17,6 +17,7 @@ extension ConsumerSimulation {
         if today - state.lastContentDay <= 15 { p *= 1.6 }
         if let coupon = state.coupon, coupon.expires >= today { p *= 1.25 }
         if today < state.stockedUntil { p *= 0.12 }
+        if today <= state.recalledUntil { p *= 3 }
         guard rng.chance(min(p, 0.85)) else { return }
         let presale = plan.harvestStart >= 0 && depth > 0 && (channel == .tmall || channel == .jd) && rng.chance(0.6)
         purchase(channel, touchpoint, product: product, presale: presale, &t)
@@ -64,6 +65,7 @@ extension ConsumerSimulation {
                  listPrice: item.listPriceFen, quantity: quantity, campaign: campaign, now: !presale)
         state.stage = .customer
         state.stockedUntil = today + 30 + rng.below(61)
+        state.recalledUntil = Int.min / 2
         if state.cartProduct == product { state.cartProduct = -1 }
         if state.isMember, !presale {
             points(channel, amount: Int32(max(1, amount / 100)), order: order, campaign: campaign, at: payTs + 1_000)
@@ -136,6 +138,7 @@ extension ConsumerSimulation {
         let other = channel == .pos ? key(KeySlot.phone) : accountKey(channel)
         state.isMember = true
         state.memberChannel = channel
+        state.leaveClock = rng.exponential(mean: 1)
         let campaign = plan.phase >= BrandCampaign.Phase.harvest.rawValue && rng.chance(0.5) ? plan.campaign : 0
         record(.memberJoin, channel, at: t, touchpoint, campaign: campaign, keys: (key(KeySlot.member), other))
         if rng.chance(0.6) {
@@ -153,6 +156,7 @@ extension ConsumerSimulation {
         let keys = (key(KeySlot.member), SimulatedEvent.noKey)
         state.isMember = false
         state.leftMembership = true
+        state.clock = max(state.clock, ts)
         record(.memberLeave, state.memberChannel, at: ts, nil, keys: keys)
     }
 }

@@ -82,11 +82,14 @@ extension ConsumerSimulation {
             let hour = (t - plan.startMs) / 3_600_000
             if hour < 10 || hour > 20 { t = plan.startMs + Int64(10 + rng.below(11)) * 3_600_000 + Int64(rng.below(3_600_000)) }
         }
+        // One person does one thing at a time: a second session the same day starts after the first.
+        t = max(t, state.clock + 60_000)
         if state.stage == .aware {
             awareSession(day: day, channel: channel, live: live, &t)
         } else {
             engagedSession(day: day, channel: channel, entry: entry, live: live, &t)
         }
+        state.clock = max(state.clock, t)
     }
 
     // MARK: - Awareness
@@ -359,14 +362,20 @@ extension ConsumerSimulation {
         }
         let touchpoint: Touchpoint = push ? .push : .sms
         let keys = (key(push ? KeySlot.openid : KeySlot.phone), SimulatedEvent.noKey)
-        var t = sessionStart(day: day)
+        var t = max(sessionStart(day: day), state.clock + 60_000)
         record(.impression, channel, at: t, touchpoint, campaign: plan.campaign, keys: keys)
-        if !state.active, rng.chance(0.1) { state.active = true }
+        state.clock = max(state.clock, t)
+        if !state.active, rng.chance(0.1) {
+            // 唤醒: a recalled customer comes back, usually with a purchase in mind.
+            setActive(true)
+            state.recalledUntil = day + 30
+        }
         guard state.active, rng.chance(0.12) else { return }
         advance(&t)
         record(.click, channel, at: t, touchpoint, campaign: plan.campaign, keys: keys)
         advance(&t)
         engagedSession(day: day, channel: channel, entry: touchpoint, live: false, &t)
+        state.clock = max(state.clock, t)
     }
 
     // MARK: - Recording

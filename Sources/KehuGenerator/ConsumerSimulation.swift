@@ -69,6 +69,16 @@ struct ConsumerState {
     var cartProduct = -1
     /// Orders placed so far (the next order's number is `orders + 1`).
     var orders: UInt32 = 0
+    /// Cumulative hazard left until the consumer next falls dormant or wakes up, until a member
+    /// leaves, and until the next session. Subtracting each day's hazard and switching at zero
+    /// simulates the time-varying rates with a draw per switch instead of a draw per day.
+    var switchClock = 0.0
+    var leaveClock = 0.0
+    var sessionClock = 0.0
+    /// The end of the latest session (UTC ms): the next session starts after it.
+    var clock = Int64.min / 2
+    /// Day offset until which a customer recalled from dormancy is more likely to buy.
+    var recalledUntil = Int.min / 2
     /// Day offset until which the last purchase lasts (skincare runs out in one to three months);
     /// before it, another purchase is much less likely.
     var stockedUntil = Int.min / 2
@@ -131,6 +141,8 @@ struct ConsumerSimulation {
         state = ConsumerState()
         lastContent = 0
         drawProfile()
+        state.switchClock = rng.exponential(mean: 1)
+        state.sessionClock = rng.exponential(mean: 1)
 
         var firstDay = 0
         if !profile.existing {
@@ -151,7 +163,7 @@ struct ConsumerSimulation {
         let a = rng.unit()
         p.affinity = a * a
         p.priceSensitivity = rng.unit()
-        p.refundRate = rng.chance(0.05) ? 0.3 : 0.04
+        p.refundRate = rng.chance(0.05) ? 0.3 : 0.06
         p.memberAffinity = rng.unit()
         let primary = Channel(rawValue: BrandCatalogue.pick(Self.channelCumulative, rng.unit()))!
         var secondary = primary
@@ -171,7 +183,7 @@ struct ConsumerSimulation {
         if p.existing {
             let r = rng.unit()
             state.stage = r < 0.55 ? .aware : r < 0.82 ? .interested : .customer
-            if state.stage == .customer, rng.chance(0.4) { state.active = false }
+            if state.stage == .customer, rng.chance(0.4) { state.active = false }  // 休眠 at the start
         }
     }
 
@@ -188,24 +200,33 @@ struct ConsumerSimulation {
     mutating func step(day: Int) {
         today = day
         let plan = world.days[day]
-        if state.active {
-            let hazard = state.stage == .customer ? 0.0025 : state.stage == .interested ? 0.003 : 0.004
-            if rng.chance(hazard) { state.active = false }
-        } else if rng.chance(0.0015) {
-            state.active = true
+        // Active consumers fall dormant at 0.25-0.4% a day (customers least); dormant ones wake
+        // at 0.15% a day on their own, more often when the brand reaches out.
+        state.switchClock -= state.active
+            ? (state.stage == .customer ? 0.0025 : state.stage == .interested ? 0.003 : 0.004) : 0.0015
+        if state.switchClock <= 0 { setActive(!state.active) }
+        if state.isMember {
+            state.leaveClock -= 0.0004
+            if state.leaveClock <= 0 { leaveMembership(day: day) }
         }
-        if state.isMember, rng.chance(0.0004) { leaveMembership(day: day) }
         if plan.phase == BrandCampaign.Phase.growing.rawValue || plan.phase == BrandCampaign.Phase.harvest.rawValue,
             state.stage == .customer || state.isMember, rng.chance(0.07)
         {
             outreach(day: day)
         }
         guard state.active else { return }
+        // Sessions arrive as a Poisson process whose daily rate follows engagement, stage and calendar.
         let stageRate = state.stage == .customer ? 1.25 : state.stage == .interested ? 1.15 : 0.8
-        let mean = sessionRate * profile.engagement * plan.activity * stageRate
-        var sessions = Int(mean)
-        if rng.unit() < mean - Double(sessions) { sessions += 1 }
-        for _ in 0..<sessions { session(day: day) }
+        state.sessionClock -= sessionRate * profile.engagement * plan.activity * stageRate
+        while state.sessionClock <= 0 {
+            session(day: day)
+            state.sessionClock += rng.exponential(mean: 1)
+        }
+    }
+
+    mutating func setActive(_ active: Bool) {
+        state.active = active
+        state.switchClock = rng.exponential(mean: 1)
     }
 
     /// Sorts the consumer's events by time and adds them to the block totals.

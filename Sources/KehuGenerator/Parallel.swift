@@ -43,3 +43,31 @@ private final class ResultSlots<T>: @unchecked Sendable {
 
     func results() -> [T] { (0..<count).map { base[$0]! } }
 }
+
+/// Work started on a background thread whose result is collected later (or, when not `async`,
+/// done on the spot).
+///
+/// `@unchecked Sendable` is safe here: `result` is written once, by the background task before it
+/// leaves the group, and read only after `group.wait()`, which orders the write before the read.
+final class Background<T: Sendable>: @unchecked Sendable {
+    private var result: T?
+    private let group = DispatchGroup()
+
+    init(_ work: @autoclosure @escaping @Sendable () -> T, async: Bool) {
+        guard async else {
+            result = work()
+            return
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            self.result = work()
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the work and returns its result.
+    func value() -> T {
+        group.wait()
+        return result!
+    }
+}
