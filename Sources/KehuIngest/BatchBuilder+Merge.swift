@@ -8,16 +8,17 @@ extension BatchBuilder {
     /// `EventBatch.append(contentsOf:)` does), and derived fingerprints get their occurrence
     /// numbers in file order; line numbers become absolute from `firstLine`. When a rejected record left keys no event uses, the key table is
     /// rebuilt in order of first use, so `batch.keys` holds exactly the events' keys.
-    /// Releases the pieces' memory.
+    /// Releases the pieces' scratch memory and hands their columns back in `recycled`.
     /// - Complexity: O(events + distinct strings of the later pieces).
     static func merge(
-        _ pieces: inout [BatchBuilder], firstLine: Int64, occurrences: inout OccurrenceCounter
+        _ pieces: inout [BatchBuilder], firstLine: Int64, occurrences: inout OccurrenceCounter,
+        recycled: inout [EventColumns]
     ) -> (batch: EventBatch, rejects: [Reject], lines: Int64) {
         let total = pieces.reduce(0) { $0 + $1.count }
         // Line numbers count from each piece's start: make them absolute.
         var base = firstLine
         for p in pieces.indices {
-            for i in 0..<pieces[p].lines.count { pieces[p].lines[i] += base }
+            for i in 0..<pieces[p].columns.lines.count { pieces[p].columns.lines[i] += base }
             for r in pieces[p].rejects.indices { pieces[p].rejects[r].line += base }
             base += pieces[p].linesConsumed
         }
@@ -38,23 +39,23 @@ extension BatchBuilder {
             fieldMaps.append((0..<7).map { f in EventBatch.recode(pieces[p].tableArray[f], into: &tables[f]) })
         }
 
-        var fingerprint = concatenate(pieces, total) { $0.fingerprint }
-        let ts = concatenate(pieces, total) { $0.ts }
-        let kind = concatenate(pieces, total) { $0.kind }
-        let amount = concatenate(pieces, total) { $0.amount }
-        let listPrice = concatenate(pieces, total) { $0.listPrice }
-        let quantity = concatenate(pieces, total) { $0.quantity }
-        let source = concatenate(pieces, total) { $0.lines }
+        var fingerprint = concatenate(pieces, total) { $0.columns.fingerprint }
+        let ts = concatenate(pieces, total) { $0.columns.ts }
+        let kind = concatenate(pieces, total) { $0.columns.kind }
+        let amount = concatenate(pieces, total) { $0.columns.amount }
+        let listPrice = concatenate(pieces, total) { $0.columns.listPrice }
+        let quantity = concatenate(pieces, total) { $0.columns.quantity }
+        let source = concatenate(pieces, total) { $0.columns.lines }
         var codes: [[UInt32]] = []
         for f in 0..<7 {
-            codes.append(concatenateCodes(pieces, total, maps: fieldMaps.map { $0.isEmpty ? [] : $0[f] }) { $0.codeColumn(f) })
+            codes.append(concatenateCodes(pieces, total, maps: fieldMaps.map { $0.isEmpty ? [] : $0[f] }) { $0.columns.code(f) })
         }
-        var keyCodes = concatenateCodes(pieces, pieces.reduce(0) { $0 + $1.keyCodes.count }, maps: keyMaps) { $0.keyCodes }
+        var keyCodes = concatenateCodes(pieces, pieces.reduce(0) { $0 + $1.columns.keyCodes.count }, maps: keyMaps) { $0.columns.keyCodes }
         var keyOffsets = [UInt32](repeating: 0, count: total + 1)
         var event = 0
         var keyBase: UInt32 = 0
         for piece in pieces {
-            let offsets = piece.keyOffsets
+            let offsets = piece.columns.keyOffsets
             for i in 0..<piece.count {
                 keyOffsets[event + i + 1] = keyBase + offsets[i + 1]
             }
@@ -87,9 +88,9 @@ extension BatchBuilder {
         var rejects: [Reject] = []
         for piece in pieces {
             rejects.append(contentsOf: piece.rejects)
-            piece.freeColumns()
             piece.freeScratch()
         }
+        recycled = pieces.map(\.columns)
         pieces.removeAll()
         let batch = EventBatch(
             fingerprint: fingerprint, ts: ts, kind: kind, keyOffsets: keyOffsets, keyCodes: keyCodes, keys: keys,

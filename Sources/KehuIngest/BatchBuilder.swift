@@ -20,18 +20,8 @@ struct BatchBuilder {
     /// Identity keys composed from bare values (mapped CSV columns).
     let keyArena = ByteArena()
 
-    // The columns of the events so far (EventBatch's layout).
-    var fingerprint: RawColumn<EventFingerprint>
-    var ts: RawColumn<Int64>
-    var kind: RawColumn<EventKind>
-    var keyOffsets: RawColumn<UInt32>
-    var keyCodes: RawColumn<UInt32>
-    var codes: (RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>,
-                RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>)
-    var amount: RawColumn<Int64>
-    var listPrice: RawColumn<Int64>
-    var quantity: RawColumn<Int32>
-    var lines: RawColumn<Int64>
+    /// The columns of the events so far (EventBatch's layout).
+    var columns: EventColumns
     var keys = StringTable()
     var tables = (StringTable(), StringTable(), StringTable(), StringTable(), StringTable(), StringTable(), StringTable())
     /// Events whose fingerprint is still the digest of their content: the occurrence number of
@@ -65,23 +55,20 @@ struct BatchBuilder {
     /// `keys.count` when the current record started.
     private var keysBeforeRecord = 0
 
-    init(source: String, zone: ZoneRules, defaultChannel: String?, maxRecord: Int, expectedEvents: Int = 0) {
+    init(
+        source: String, zone: ZoneRules, defaultChannel: String?, maxRecord: Int, expectedEvents: Int = 0,
+        columns: EventColumns? = nil
+    ) {
         self.source = source
         self.zone = zone
         self.maxRecord = maxRecord
         let n = max(64, expectedEvents)
-        fingerprint = RawColumn(capacity: n)
-        ts = RawColumn(capacity: n)
-        kind = RawColumn(capacity: n)
-        keyOffsets = RawColumn(capacity: n + 1)
-        keyOffsets.append(0)
-        keyCodes = RawColumn(capacity: n * 3 / 2)
-        codes = (RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n),
-                 RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n))
-        amount = RawColumn(capacity: n)
-        listPrice = RawColumn(capacity: n)
-        quantity = RawColumn(capacity: n)
-        lines = RawColumn(capacity: n)
+        if var recycled = columns {
+            recycled.reset()
+            self.columns = recycled
+        } else {
+            self.columns = EventColumns(capacity: n)
+        }
         keySpans = RawColumn(capacity: 16)
         recordKeys = RawColumn(capacity: 16)
         recordKeyTexts = RawColumn(capacity: 16)
@@ -102,7 +89,7 @@ struct BatchBuilder {
     func makeDraft() -> EventDraft { EventDraft(storage: draftStorage) }
 
     /// Number of events so far.
-    var count: Int { ts.count }
+    var count: Int { columns.ts.count }
 
     /// Records a record longer than ``maxRecord``.
     mutating func rejectTooLong(line: Int64) {
@@ -140,16 +127,13 @@ struct BatchBuilder {
         let list = draft.keyList
         if let listBase = list.baseAddress, list.count > 0 {
             var start = 0
-            var i = 0
             while true {
-                if i == list.count || listBase.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: "|") {
-                    if let error = addKey(UnsafeRawBufferPointer(start: listBase + start, count: i - start)) {
-                        return reject(line: line, field: "keys", reason: RawKey.reason(error))
-                    }
-                    if i == list.count { break }
-                    start = i + 1
+                let bar = Self.firstBar(listBase, from: start, end: list.count)
+                if let error = addKey(UnsafeRawBufferPointer(start: listBase + start, count: bar - start)) {
+                    return reject(line: line, field: "keys", reason: RawKey.reason(error))
                 }
-                i += 1
+                if bar == list.count { break }
+                start = bar + 1
             }
         }
         for k in 0..<keySpans.count {
@@ -210,30 +194,43 @@ struct BatchBuilder {
 
         // fingerprint: of the event_id, or of the content (finished after the merge)
         if draft.eventID.isEmpty {
-            pendingFingerprints.append(self.ts.count)
-            fingerprint.append(contentDigest(
+            pendingFingerprints.append(columns.ts.count)
+            columns.fingerprint.append(contentDigest(
                 draft, channel: channel, ts: ts, kind: kind, amount: amount, listPrice: listPrice, quantity: quantity))
         } else {
-            fingerprint.append(EventFingerprint(eventID: draft.eventID))
+            columns.fingerprint.append(EventFingerprint(eventID: draft.eventID))
         }
 
         // intern and append
-        codes.0.append(internField(0, channel))
-        codes.1.append(internField(1, draft.touchpoint))
-        codes.2.append(internField(2, draft.campaign))
-        codes.3.append(internField(3, draft.content))
-        codes.4.append(internField(4, draft.sku))
-        codes.5.append(internField(5, draft.category))
-        codes.6.append(internField(6, draft.orderID))
-        for k in 0..<recordKeys.count { keyCodes.append(recordKeys[k]) }
-        keyOffsets.append(UInt32(keyCodes.count))
-        self.ts.append(ts)
-        self.kind.append(kind)
-        self.amount.append(amount)
-        self.listPrice.append(listPrice)
-        self.quantity.append(quantity)
-        lines.append(line)
+        columns.codes.0.append(internField(0, channel))
+        columns.codes.1.append(internField(1, draft.touchpoint))
+        columns.codes.2.append(internField(2, draft.campaign))
+        columns.codes.3.append(internField(3, draft.content))
+        columns.codes.4.append(internField(4, draft.sku))
+        columns.codes.5.append(internField(5, draft.category))
+        columns.codes.6.append(internField(6, draft.orderID))
+        for k in 0..<recordKeys.count { columns.keyCodes.append(recordKeys[k]) }
+        columns.keyOffsets.append(UInt32(columns.keyCodes.count))
+        columns.ts.append(ts)
+        columns.kind.append(kind)
+        columns.amount.append(amount)
+        columns.listPrice.append(listPrice)
+        columns.quantity.append(quantity)
+        columns.lines.append(line)
         keysBeforeRecord = keys.count
+    }
+
+    /// The offset of the first `|` in `base[from ..< end]`, or `end`; 8 bytes at a time.
+    @inline(__always)
+    private static func firstBar(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int {
+        var i = start
+        while i &+ 8 <= end {
+            let mask = BlockScan.byteMask(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)), 0x7C)
+            if mask != 0 { return i &+ mask.trailingZeroBitCount &>> 3 }
+            i &+= 8
+        }
+        while i < end, base.load(fromByteOffset: i, as: UInt8.self) != 0x7C { i &+= 1 }
+        return i
     }
 
     /// The kind named by `bytes`: a file name exactly, else anything `EventKind(name:)` accepts.
@@ -367,7 +364,58 @@ struct BatchBuilder {
         for cache in fieldCaches { cache.free() }
     }
 
-    func freeColumns() {
+    var tableArray: [StringTable] { [tables.0, tables.1, tables.2, tables.3, tables.4, tables.5, tables.6] }
+
+}
+
+/// The columns of a piece's events, in manually managed memory (see ``RawColumn``). Kept
+/// across chunks by the decoder, so a chunk writes into memory already mapped.
+struct EventColumns {
+    var fingerprint: RawColumn<EventFingerprint>
+    var ts: RawColumn<Int64>
+    var kind: RawColumn<EventKind>
+    var keyOffsets: RawColumn<UInt32>
+    var keyCodes: RawColumn<UInt32>
+    var codes: (RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>,
+                RawColumn<UInt32>, RawColumn<UInt32>, RawColumn<UInt32>)
+    var amount: RawColumn<Int64>
+    var listPrice: RawColumn<Int64>
+    var quantity: RawColumn<Int32>
+    var lines: RawColumn<Int64>
+
+    init(capacity n: Int) {
+        fingerprint = RawColumn(capacity: n)
+        ts = RawColumn(capacity: n)
+        kind = RawColumn(capacity: n)
+        keyOffsets = RawColumn(capacity: n + 1)
+        keyOffsets.append(0)
+        keyCodes = RawColumn(capacity: n * 3 / 2)
+        codes = (RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n),
+                 RawColumn(capacity: n), RawColumn(capacity: n), RawColumn(capacity: n))
+        amount = RawColumn(capacity: n)
+        listPrice = RawColumn(capacity: n)
+        quantity = RawColumn(capacity: n)
+        lines = RawColumn(capacity: n)
+    }
+
+    /// Empties the columns, keeping their memory.
+    mutating func reset() {
+        fingerprint.removeAll()
+        ts.removeAll()
+        kind.removeAll()
+        keyOffsets.removeAll()
+        keyOffsets.append(0)
+        keyCodes.removeAll()
+        codes.0.removeAll(); codes.1.removeAll(); codes.2.removeAll(); codes.3.removeAll()
+        codes.4.removeAll(); codes.5.removeAll(); codes.6.removeAll()
+        amount.removeAll()
+        listPrice.removeAll()
+        quantity.removeAll()
+        lines.removeAll()
+    }
+
+    /// Releases the memory; the columns must not be used afterwards.
+    func free() {
         fingerprint.free()
         ts.free()
         kind.free()
@@ -380,9 +428,7 @@ struct BatchBuilder {
         lines.free()
     }
 
-    var tableArray: [StringTable] { [tables.0, tables.1, tables.2, tables.3, tables.4, tables.5, tables.6] }
-
-    func codeColumn(_ field: Int) -> RawColumn<UInt32> {
+    func code(_ field: Int) -> RawColumn<UInt32> {
         switch field {
         case 0: codes.0
         case 1: codes.1

@@ -40,6 +40,8 @@ public final class EventDecoder {
     /// The rest of a broken record's first line is being skipped.
     private var skippingLine = false
     private var occurrences = OccurrenceCounter()
+    /// Column memory of the last chunk's pieces, reused by the next.
+    private var spareColumns: [EventColumns] = []
     private var bytesPerEvent = 128.0
     private let maxRecord: Int
 
@@ -94,6 +96,7 @@ public final class EventDecoder {
     }
 
     deinit {
+        for columns in spareColumns { columns.free() }
         buffer.deallocate()
         input.closeFile()
     }
@@ -165,10 +168,14 @@ public final class EventDecoder {
 
     private func decode(region: UnsafeRawBufferPointer, scan: BlockScan) -> DecodedChunk {
         let bounds = [0] + scan.splits + [scan.regionEnd]
+        var spares = [EventColumns?](repeating: nil, count: bounds.count - 1)
+        for k in spares.indices where !spareColumns.isEmpty { spares[k] = spareColumns.removeLast() }
+        for columns in spareColumns { columns.free() }
+        spareColumns.removeAll()
         let job = PieceJob(
             decoder: decoder, region: region, bounds: bounds, source: source, zone: options.zone,
             channel: options.fallbackChannel(for: format), maxRecord: maxRecord, bytesPerEvent: bytesPerEvent,
-            quoteFree: scan.quoteFree)
+            quoteFree: scan.quoteFree, spares: spares)
         var pieces: [BatchBuilder]
         if bounds.count == 2 {
             var builder = job.builder(piece: 0)
@@ -185,7 +192,7 @@ public final class EventDecoder {
             }
             pieces = slots.map { $0! }
         }
-        let merged = BatchBuilder.merge(&pieces, firstLine: line, occurrences: &occurrences)
+        let merged = BatchBuilder.merge(&pieces, firstLine: line, occurrences: &occurrences, recycled: &spareColumns)
         consume(scan.regionEnd)
         line += merged.lines
         return DecodedChunk(
@@ -300,11 +307,13 @@ private struct PieceJob: @unchecked Sendable {
     let maxRecord: Int
     let bytesPerEvent: Double
     let quoteFree: Bool
+    /// Column memory to reuse, one per piece (or `nil`).
+    let spares: [EventColumns?]
 
     func builder(piece k: Int) -> BatchBuilder {
         BatchBuilder(
             source: source, zone: zone, defaultChannel: channel, maxRecord: maxRecord,
-            expectedEvents: Int(Double(bounds[k + 1] - bounds[k]) / bytesPerEvent * 1.1))
+            expectedEvents: Int(Double(bounds[k + 1] - bounds[k]) / bytesPerEvent * 1.1), columns: spares[k])
     }
 
     func run(piece k: Int) -> BatchBuilder {
