@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The pre-scan of a buffer of input: where records end, where to split the buffer between
-/// threads, and how many lines precede each split.
+/// The pre-scan of a buffer of input: where its records end, and where to split it between
+/// threads. (The piece decoders count lines; the merge makes them absolute.)
 ///
 /// A record ends at a line feed preceded by an even number of quote characters since the record
 /// began (RFC 4180: a line feed inside a quoted field is part of the field, and a doubled quote
@@ -24,10 +24,6 @@ struct BlockScan {
     var regionEnd = 0
     /// Record boundaries within the region where a thread's piece starts, ascending.
     var splits: [Int] = []
-    /// Line feeds before each split.
-    var linesBeforeSplit: [Int64] = []
-    /// Line feeds within the region, plus one for a final line without a line feed.
-    var regionLines: Int64 = 0
     /// Set when a broken record starts at ``regionEnd``.
     var broken: Broken?
     /// Whether no quote character occurs before ``regionEnd``.
@@ -69,7 +65,6 @@ struct BlockScan {
                     continue
                 }
                 if state.oddQuotes {
-                    state.lines &+= Int64(flagCount(lineFeeds))
                     i &+= 8
                     continue
                 }
@@ -80,14 +75,11 @@ struct BlockScan {
                 if first &- state.lastBoundary > state.maxRecord || last &+ 1 >= state.threshold {
                     var mask = lineFeeds
                     while mask != 0 {
-                        state.lines &+= 1
                         if state.boundary(i &+ mask.trailingZeroBitCount &>> 3 &+ 1) { break scanning }
                         mask &= mask &- 1
                     }
                 } else {
-                    state.lines &+= Int64(flagCount(lineFeeds))
                     state.lastBoundary = last &+ 1
-                    state.linesAtLastBoundary = state.lines
                 }
                 i &+= 8
                 continue
@@ -98,7 +90,6 @@ struct BlockScan {
                 if byte == 0x22 {
                     state.oddQuotes.toggle()
                 } else if byte == 0x0A {
-                    state.lines += 1
                     if !state.oddQuotes, state.boundary(j + 1) { break scanning }
                 }
             }
@@ -111,7 +102,6 @@ struct BlockScan {
                     state.sawQuote = true
                     state.oddQuotes.toggle()
                 } else if byte == 0x0A {
-                    state.lines += 1
                     if !state.oddQuotes, state.boundary(i + 1) { break }
                 }
                 i += 1
@@ -123,8 +113,8 @@ struct BlockScan {
 
     /// The common case in a few `memchr` calls: input without quotes (or a line-based format),
     /// where every line feed ends a record. Returns `nil` when the bytes hold a quote and need
-    /// ``scan(_:atEnd:quoteAware:target:pieces:maxRecord:)``. Leaves ``regionLines`` at 0 (the
-    /// piece decoders count lines) and leaves records longer than allowed to the piece decoders,
+    /// ``scan(_:atEnd:quoteAware:target:pieces:maxRecord:)``. Leaves records longer than allowed
+    /// to the piece decoders (which count lines too),
     /// which reject them just as the full scan would, unless no line ends in the whole buffer.
     /// - Complexity: O(n), at `memchr` speed.
     static func quick(_ bytes: UnsafeRawBufferPointer, atEnd: Bool, quoteAware: Bool, target: Int, pieces: Int) -> BlockScan? {
@@ -187,9 +177,7 @@ private struct ScanState {
     var threshold: Int
     var oddQuotes = false
     var sawQuote = false
-    var lines: Int64 = 0
     var lastBoundary = 0
-    var linesAtLastBoundary: Int64 = 0
     var done = false
     var result = BlockScan()
 
@@ -204,50 +192,44 @@ private struct ScanState {
     @inline(__always)
     mutating func boundary(_ offset: Int) -> Bool {
         if offset - lastBoundary - 1 > maxRecord {
-            stop(at: lastBoundary, lines: linesAtLastBoundary, broken: .tooLong)
+            stop(at: lastBoundary, broken: .tooLong)
             return true
         }
         if offset >= target {
-            stop(at: offset, lines: lines, broken: nil)
+            stop(at: offset, broken: nil)
             return true
         }
         if nextSplit < splitTargets.count, offset >= splitTargets[nextSplit] {
             result.splits.append(offset)
-            result.linesBeforeSplit.append(lines)
             nextSplit += 1
             while nextSplit < splitTargets.count, offset >= splitTargets[nextSplit] { nextSplit += 1 }
             threshold = min(target, nextSplit < splitTargets.count ? splitTargets[nextSplit] : target)
         }
         lastBoundary = offset
-        linesAtLastBoundary = lines
         return false
     }
 
     mutating func finish(count: Int, atEnd: Bool) {
         let tail = count - lastBoundary
         if tail == 0 {
-            stop(at: count, lines: lines, broken: nil)
+            stop(at: count, broken: nil)
         } else if tail > maxRecord {
-            stop(at: lastBoundary, lines: linesAtLastBoundary, broken: .tooLong)
+            stop(at: lastBoundary, broken: .tooLong)
         } else if !atEnd {
-            stop(at: lastBoundary, lines: linesAtLastBoundary, broken: nil)
+            stop(at: lastBoundary, broken: nil)
         } else if oddQuotes {
-            stop(at: lastBoundary, lines: linesAtLastBoundary, broken: .unterminated)
+            stop(at: lastBoundary, broken: .unterminated)
         } else {
-            stop(at: count, lines: lines + 1, broken: nil)
+            stop(at: count, broken: nil)
         }
     }
 
-    private mutating func stop(at end: Int, lines: Int64, broken: BlockScan.Broken?) {
+    private mutating func stop(at end: Int, broken: BlockScan.Broken?) {
         done = true
         result.regionEnd = end
-        result.regionLines = lines
         result.broken = broken
         // Conservative: a quote in the carried-over tail after the region also counts.
         result.quoteFree = !sawQuote
-        while let last = result.splits.last, last >= end {
-            result.splits.removeLast()
-            result.linesBeforeSplit.removeLast()
-        }
+        while let last = result.splits.last, last >= end { result.splits.removeLast() }
     }
 }

@@ -20,6 +20,7 @@ public enum CanonicalColumn: String, CaseIterable, Sendable, Codable, Hashable, 
 
     /// The name in headers, JSON and mapping specs.
     public var name: String { rawValue }
+    /// The name, as in ``name``.
     public var description: String { rawValue }
 
     /// The dictionary-encoded batch field this column fills, if it is one.

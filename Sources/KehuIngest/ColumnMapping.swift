@@ -14,6 +14,7 @@ public struct ColumnMapping: Sendable, Hashable, CustomStringConvertible {
         /// The same value for every row.
         case constant(String)
 
+        /// `column`, or `const:value`, as in a spec.
         public var description: String {
             switch self {
             case .column(let name): name
@@ -24,9 +25,12 @@ public struct ColumnMapping: Sendable, Hashable, CustomStringConvertible {
 
     /// One identity key read from a column holding bare values (`keys.phone=mobile`).
     public struct KeyColumn: Sendable, Hashable {
+        /// The type the column's values are keys of.
         public var type: IdentityKeyType
+        /// The header name of the column.
         public var column: String
 
+        /// A column of bare `type` values.
         public init(type: IdentityKeyType, column: String) {
             self.type = type
             self.column = column

@@ -28,6 +28,7 @@ public enum DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The events would have no channel: no channel column or mapping, and no default channel.
     case noChannel(source: String)
 
+    /// The message for the user: which input, which column, and how to fix it.
     public var description: String {
         switch self {
         case .fileNotFound(let path):

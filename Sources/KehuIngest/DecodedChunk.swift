@@ -12,6 +12,7 @@ public struct DecodedChunk: Sendable {
     /// Bytes consumed by this chunk.
     public var bytesRead: Int64
 
+    /// A chunk from its parts (empty by default, for accumulating with ``append(_:)``).
     public init(batch: EventBatch = EventBatch(), rejects: [Reject] = [], linesRead: Int64 = 0, bytesRead: Int64 = 0) {
         self.batch = batch
         self.rejects = rejects

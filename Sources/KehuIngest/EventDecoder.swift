@@ -20,6 +20,7 @@ import Darwin
 public final class EventDecoder {
     /// The file path, or the name given for bytes in memory; every reject carries it.
     public let source: String
+    /// The format being decoded.
     public let format: InputFormat
     /// The input's size in bytes.
     public let bytesTotal: Int64

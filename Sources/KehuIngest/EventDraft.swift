@@ -95,30 +95,3 @@ extension UnsafeRawBufferPointer {
         return memcmp(baseAddress!, other.baseAddress!, count) == 0
     }
 }
-
-/// Event kinds by their file names, looked up on bytes without allocating.
-struct KindTable {
-    private var names: [[UInt8]] = []
-    private var kinds: [EventKind] = []
-
-    init() {
-        for kind in EventKind.allCases {
-            names.append(Array(kind.name.utf8))
-            kinds.append(kind)
-        }
-    }
-
-    /// The kind named by `bytes`: a file name exactly, else anything `EventKind(name:)` accepts.
-    @inline(__always)
-    func kind(_ bytes: UnsafeRawBufferPointer) -> EventKind? {
-        let count = bytes.count
-        let first = count > 0 ? bytes[0] : 0
-        for i in 0..<names.count {
-            let name = names[i]
-            guard name.count == count, name[0] == first else { continue }
-            let same = name.withUnsafeBytes { $0.equals(bytes) }
-            if same { return kinds[i] }
-        }
-        return EventKind(bytes: bytes)
-    }
-}

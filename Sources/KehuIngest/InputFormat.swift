@@ -9,6 +9,7 @@ public enum InputFormat: String, CaseIterable, Sendable, Codable, CustomStringCo
     /// CDNOW transactions as shipped with the Python `lifetimes` package.
     case cdnow
 
+    /// The name used by `--format`.
     public var description: String { rawValue }
 
     /// The format a file's extension implies: `.csv` is CSV, `.jsonl` and `.ndjson` are JSON Lines.

@@ -11,6 +11,7 @@ public struct KeyHasher: Sendable {
     /// The workspace salt.
     public let salt: [UInt8]
 
+    /// A hasher for the workspace with this salt (see ``newSalt()``).
     public init(salt: [UInt8]) {
         self.salt = salt
     }
@@ -75,12 +76,15 @@ public struct KeyHasher: Sendable {
 public struct KeyTableError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The code in the table.
     public var code: UInt32
+    /// Why its text is not a key.
     public var error: IdentityKeyError
 
+    /// The error for a code.
     public init(code: UInt32, error: IdentityKeyError) {
         self.code = code
         self.error = error
     }
 
+    /// The code and the reason, without the key's text.
     public var description: String { "key code \(code): \(RawKey.reason(error))" }
 }

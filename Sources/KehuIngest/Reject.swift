@@ -14,6 +14,7 @@ public struct Reject: Sendable, Hashable, Codable, CustomStringConvertible {
     /// What is wrong and what is expected.
     public var reason: String
 
+    /// A reject from its parts; `reason` must not contain personal values.
     public init(source: String, line: Int64, field: String, reason: String) {
         self.source = source
         self.line = line
