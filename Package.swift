@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "KehuIdentity", targets: ["KehuIdentity"]),
         .library(name: "KehuStore", targets: ["KehuStore"]),
         .library(name: "KehuGenerator", targets: ["KehuGenerator"]),
+        .library(name: "KehuAnalytics", targets: ["KehuAnalytics"]),
         .library(name: "KehuPredict", targets: ["KehuPredict"]),
+        .library(name: "KehuCommands", targets: ["KehuCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,27 +34,32 @@ let package = Package(
         .target(name: "KehuIdentity", dependencies: ["KehuModel"]),
         // Segments, catalogue, inbox, compaction, snapshot.
         .target(name: "KehuStore", dependencies: [
-            "KehuModel", "KehuIngest", "KehuIdentity",
+            "KehuModel", "KehuIdentity",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Analyses: pure functions of a snapshot and parameters, and the reports they return.
+        .target(name: "KehuAnalytics", dependencies: ["KehuModel", "KehuStore"]),
         // Deterministic simulation of a brand for the demo, tests and benchmarks.
         .target(name: "KehuGenerator", dependencies: ["KehuModel"]),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
         // The commands, as a library so their behaviour and help text are testable.
         .target(name: "KehuCommands", dependencies: [
-            "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuGenerator", "KehuPredict",
+            "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuAnalytics", "KehuGenerator", "KehuPredict",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kehu", dependencies: ["KehuCommands"]),
+        // Test support: temporary workspaces, hand-built events, a fixed clock.
+        .target(name: "KehuTesting", dependencies: ["KehuModel", "KehuStore"]),
 
         .testTarget(name: "KehuModelTests", dependencies: ["KehuModel"]),
         .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
-        .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuGenerator", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands"]),
+        .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands", "KehuStore", "KehuModel", "KehuTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,2 +1,19 @@
 import ArgumentParser
-public struct Kehu: AsyncParsableCommand { public init() {} ; public func run() async throws {} }
+
+/// The `kehu` command line.
+public struct Kehu: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kehu",
+        abstract: "Kehu (客户): consumer operations for e-commerce brands.",
+        discussion: """
+            Turns a brand's omni-channel events into consumer assets: one ID per consumer across \
+            channels (OneID), and the analyses an operations team runs on them.
+            Start with `kehu demo`; see docs/cli.md for every command.
+            """,
+        subcommands: [
+            DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
+            FlushCommand.self, CompactCommand.self, DevCommand.self,
+        ])
+
+    public init() {}
+}

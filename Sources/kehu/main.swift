@@ -1,3 +1,3 @@
 import KehuCommands
 
-await Kehu.main()
+Kehu.main()

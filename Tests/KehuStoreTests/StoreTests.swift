@@ -3,6 +3,7 @@ import Testing
 import GRDB
 import KehuModel
 @testable import KehuStore
+import KehuTesting
 
 @Suite("Store: ingest, snapshot, duplicates, crash safety")
 struct StoreTests {

@@ -146,19 +146,17 @@ enum SnapshotBuilder {
 
     /// Reads and verifies segments on both cores, in catalogue order.
     static func loadSegments(_ paths: [String]) throws(StoreError) -> [SegmentColumns] {
-        final class Slots: @unchecked Sendable {
-            // Each index is written by exactly one concurrentPerform iteration and read only after
-            // concurrentPerform returns, so no two threads touch the same element.
-            var results: [Result<SegmentColumns, StoreError>?]
-            init(_ n: Int) { results = Array(repeating: nil, count: n) }
-        }
-        let slots = Slots(paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            slots.results[i] = Result { () throws(StoreError) in try SegmentReader.read(path: paths[i]) }
+        var results = [Result<SegmentColumns, StoreError>?](repeating: nil, count: paths.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes only its own element.
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+                out[i] = Result { () throws(StoreError) in try SegmentReader.read(path: paths[i]) }
+            }
         }
         var out: [SegmentColumns] = []
         out.reserveCapacity(paths.count)
-        for result in slots.results { out.append(try result!.get()) }
+        for result in results { out.append(try result!.get()) }
         return out
     }
 
