@@ -25,8 +25,11 @@ public struct CanonicalEventWriter: Sendable {
         case generated(seed: UInt64)
     }
 
+    /// CSV or JSONL.
     public let format: Format
+    /// The zone whose offset the timestamps are written with.
     public let zone: ZoneRules
+    /// Where `event_id` comes from.
     public let eventIDs: EventIDs
 
     /// The CSV header names, in column order.
@@ -35,6 +38,7 @@ public struct CanonicalEventWriter: Sendable {
         "order_id", "amount", "list_price", "quantity",
     ]
 
+    /// A writer; ``BrandSimulator/writer(_:)`` gives the one that reproduces the simulator's files.
     public init(format: Format = .csv, zone: ZoneRules = .shanghai, eventIDs: EventIDs = .omitted) {
         self.format = format
         self.zone = zone

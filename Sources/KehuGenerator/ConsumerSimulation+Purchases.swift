@@ -159,4 +159,23 @@ extension ConsumerSimulation {
         state.clock = max(state.clock, ts)
         record(.memberLeave, state.memberChannel, at: ts, nil, keys: keys)
     }
+
+    /// Claims a coupon unless a usable one is held: campaign coupons (满减) before and during the
+    /// harvest, a small store coupon otherwise.
+    mutating func claimCoupon(_ channel: Channel, _ touchpoint: Touchpoint, _ t: inout Int64) {
+        if let coupon = state.coupon, coupon.expires >= today { return }
+        let plan = world.days[today]
+        advance(&t)
+        if plan.phase == BrandCampaign.Phase.growing.rawValue || plan.phase == BrandCampaign.Phase.harvest.rawValue {
+            let tier = Self.campaignCoupons[rng.below(Self.campaignCoupons.count)]
+            state.coupon = HeldCoupon(threshold: tier.threshold, value: tier.value, expires: today + 25)
+            record(.couponClaim, channel, at: t, touchpoint, campaign: plan.campaign)
+        } else {
+            state.coupon = HeldCoupon(threshold: 19_900, value: 2_000, expires: today + 30)
+            record(.couponClaim, channel, at: t, touchpoint)
+        }
+    }
+
+    /// 满299减30, 满499减60, 满999减150 (fen).
+    static let campaignCoupons: [(threshold: Int64, value: Int64)] = [(29_900, 3_000), (49_900, 6_000), (99_900, 15_000)]
 }

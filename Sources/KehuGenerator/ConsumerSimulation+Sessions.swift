@@ -327,25 +327,6 @@ extension ConsumerSimulation {
         }
     }
 
-    /// Claims a coupon unless a usable one is held: campaign coupons (满减) before and during the
-    /// harvest, a small store coupon otherwise.
-    mutating func claimCoupon(_ channel: Channel, _ touchpoint: Touchpoint, _ t: inout Int64) {
-        if let coupon = state.coupon, coupon.expires >= today { return }
-        let plan = world.days[today]
-        advance(&t)
-        if plan.phase == BrandCampaign.Phase.growing.rawValue || plan.phase == BrandCampaign.Phase.harvest.rawValue {
-            let tier = Self.campaignCoupons[rng.below(Self.campaignCoupons.count)]
-            state.coupon = HeldCoupon(threshold: tier.threshold, value: tier.value, expires: today + 25)
-            record(.couponClaim, channel, at: t, touchpoint, campaign: plan.campaign)
-        } else {
-            state.coupon = HeldCoupon(threshold: 19_900, value: 2_000, expires: today + 30)
-            record(.couponClaim, channel, at: t, touchpoint)
-        }
-    }
-
-    /// 满299减30, 满499减60, 满999减150 (fen).
-    static let campaignCoupons: [(threshold: Int64, value: Int64)] = [(29_900, 3_000), (49_900, 6_000), (99_900, 15_000)]
-
     /// Brand outreach during the growing and harvest phases: an SMS to the phone or a WeChat push
     /// to followers. It can wake a dormant customer (唤醒) and lead into a session.
     mutating func outreach(day: Int) {
@@ -376,28 +357,5 @@ extension ConsumerSimulation {
         advance(&t)
         engagedSession(day: day, channel: channel, entry: touchpoint, live: false, &t)
         state.clock = max(state.clock, t)
-    }
-
-    // MARK: - Recording
-
-    /// Records a non-commerce event; keys default to the channel's usual keys for the kind.
-    @inline(__always)
-    mutating func record(
-        _ kind: EventKind, _ channel: Channel, at ts: Int64, _ touchpoint: Touchpoint?,
-        product: Int = -1, category: Int = -1, campaign: UInt8 = 0, content: UInt32 = 0,
-        keys: (UInt32, UInt32)? = nil, now: Bool = true
-    ) {
-        let k = keys ?? self.keys(kind, on: channel, now: now)
-        var e = SimulatedEvent(ts: ts, key1: k.0, key2: k.1, kind: kind, channel: channel)
-        e.touchpoint = touchpoint?.code ?? 0
-        e.campaign = campaign
-        e.content = content
-        if product >= 0 {
-            e.sku = UInt8(product + 1)
-            e.category = UInt8(world.catalogue.categoryIndex[product] + 1)
-        } else if category >= 0 {
-            e.category = UInt8(category + 1)
-        }
-        emit(e)
     }
 }

@@ -345,4 +345,25 @@ struct ConsumerSimulation {
             return (personal, none)
         }
     }
+
+    /// Records a non-commerce event; keys default to the channel's usual keys for the kind.
+    @inline(__always)
+    mutating func record(
+        _ kind: EventKind, _ channel: Channel, at ts: Int64, _ touchpoint: Touchpoint?,
+        product: Int = -1, category: Int = -1, campaign: UInt8 = 0, content: UInt32 = 0,
+        keys: (UInt32, UInt32)? = nil, now: Bool = true
+    ) {
+        let k = keys ?? self.keys(kind, on: channel, now: now)
+        var e = SimulatedEvent(ts: ts, key1: k.0, key2: k.1, kind: kind, channel: channel)
+        e.touchpoint = touchpoint?.code ?? 0
+        e.campaign = campaign
+        e.content = content
+        if product >= 0 {
+            e.sku = UInt8(product + 1)
+            e.category = UInt8(world.catalogue.categoryIndex[product] + 1)
+        } else if category >= 0 {
+            e.category = UInt8(category + 1)
+        }
+        emit(e)
+    }
 }

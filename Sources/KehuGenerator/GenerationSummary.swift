@@ -18,8 +18,9 @@ public struct GenerationSummary: Sendable, Hashable {
     public var buyers: Int
     /// Consumers with a `member_join`.
     public var membersJoined: Int
-    /// Earliest and latest event time (UTC ms); `nil` without events.
+    /// The earliest event time (UTC ms); `nil` without events.
     public var firstEventTs: Int64?
+    /// The latest event time (UTC ms); `nil` without events.
     public var lastEventTs: Int64?
     /// Bytes written to the file (0 when generating in memory).
     public var bytesWritten: Int

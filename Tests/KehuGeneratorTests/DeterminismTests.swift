@@ -68,6 +68,28 @@ import Testing
         #expect(sizes.last! >= 1 && sizes.last! <= 1_000)
     }
 
+    /// `allEvents()` is the chunks concatenated; the ground truth names consumers in order.
+    @Test func allEventsAndGroundTruth() throws {
+        let simulator = try BrandSimulator(Self.small)
+        let all = simulator.allEvents()
+        let records = try Self.records(Self.small, maxEvents: 512, threads: 2)
+        #expect(all.count == records.count)
+        #expect((0..<all.count).allSatisfy { all.record(at: $0) == records[$0] })
+        var previous: Int32 = -1
+        var seen = Set<Int32>()
+        simulator.forEachGeneratedChunk(maxEvents: 700) { chunk in
+            #expect(chunk.consumers.count == chunk.events.count)
+            for consumer in chunk.consumers {
+                #expect(consumer >= previous)
+                previous = consumer
+                seen.insert(consumer)
+            }
+        }
+        // Nearly all 300 consumers have an event in 200 days; none beyond the population.
+        #expect(seen.count > 250)
+        #expect(seen.max()! < 300)
+    }
+
     /// Event n (1-based) has id g<seed>-<n> and source n + 1, its line in the CSV.
     @Test func eventIDsAndSourcesNumberTheEvents() throws {
         let simulator = try BrandSimulator(Self.small)
