@@ -107,16 +107,13 @@ struct CSVRecordSplitter {
                 lineEnd = q &+ lineFeeds.trailingZeroBitCount &>> 3
             }
             if k <= room {
+                // About one comma per word in typical rows: two unconditional writes, a loop beyond.
                 let found = BlockScan.flagCount(mask)
                 commas[k] = q &+ mask.trailingZeroBitCount &>> 3
                 mask &= mask &- 1
                 commas[k &+ 1] = q &+ mask.trailingZeroBitCount &>> 3
-                mask &= mask &- 1
-                commas[k &+ 2] = q &+ mask.trailingZeroBitCount &>> 3
-                mask &= mask &- 1
-                commas[k &+ 3] = q &+ mask.trailingZeroBitCount &>> 3
-                if found > 4 {
-                    for j in 4..<found {
+                if found > 2 {
+                    for j in 2..<found {
                         mask &= mask &- 1
                         commas[k &+ j] = q &+ mask.trailingZeroBitCount &>> 3
                     }

@@ -56,9 +56,13 @@ enum TimestampFastPath {
         guard let (millis, offsetMinutes) = fractionAndOffset(text, from: 19) else { return nil }
         let local = days &* 86_400_000 &+ Int64(hour &* 3600 &+ minute &* 60 &+ second) &* 1000 &+ Int64(millis)
         let ms = local &- Int64(offsetMinutes) &* 60_000
-        guard ms >= 0, ms < Timestamp.upperBound else { return nil }
+        guard ms >= 0, ms < upperBound else { return nil }
         return ms
     }
+
+    /// `Timestamp.upperBound` (2100-01-01T00:00:00Z) as a literal: the hot path avoids a global's
+    /// lazy initialiser. The agreement test with `Timestamp.parse` covers the edge.
+    private static let upperBound: Int64 = 4_102_444_800_000
 
     /// `[.f{1,3}](Z|±HH:MM|±HHMM|±HH)` from `start` to the end: milliseconds and the offset in minutes.
     @inline(__always)
@@ -174,7 +178,7 @@ enum TimestampFastPath {
         let local = Int64(daysFromCivil(year: year, month: month, day: day)) &* 86_400_000
             &+ Int64(hour &* 3600 &+ minute &* 60 &+ second) &* 1000 &+ Int64(millis)
         let ms = local &- Int64(offsetMinutes) &* 60_000
-        guard ms >= 0, ms < Timestamp.upperBound else { return nil }
+        guard ms >= 0, ms < upperBound else { return nil }
         return ms
     }
 
