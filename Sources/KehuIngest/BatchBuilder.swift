@@ -115,9 +115,11 @@ struct BatchBuilder {
         defer { keySpans.removeAll() }
 
         // ts
-        if draft.ts.isEmpty { return reject(line: line, field: "ts", reason: "the time is empty; every event needs one") }
+        // Values that are parsed lose surrounding spaces (`, 12.50`); names and ids keep them.
+        let tsText = draft.ts.trimmingSpaces()
+        if tsText.isEmpty { return reject(line: line, field: "ts", reason: "the time is empty; every event needs one") }
         let ts: Int64
-        do { ts = try TimestampFastPath.parse(draft.ts, zone: zone, cache: dateCache) } catch {
+        do { ts = try TimestampFastPath.parse(tsText, zone: zone, cache: dateCache) } catch {
             return reject(line: line, field: "ts", reason: error.description)
         }
 
@@ -146,11 +148,12 @@ struct BatchBuilder {
         if let resolved = draft.resolvedKind {
             kind = resolved
         } else {
-            guard let named = Self.lookUpKind(draft.kind, cache: kindCache) else {
-                if draft.kind.isEmpty {
+            let kindText = draft.kind.trimmingSpaces()
+            guard let named = Self.lookUpKind(kindText, cache: kindCache) else {
+                if kindText.isEmpty {
                     return reject(line: line, field: "kind", reason: "the kind is empty (expected one of \(EventKind.allNames))")
                 }
-                let name = Redaction.quotedName(UnsafeRawBufferPointer(rebasing: draft.kind.prefix(32)))
+                let name = Redaction.quotedName(UnsafeRawBufferPointer(rebasing: kindText.prefix(32)))
                 return reject(line: line, field: "kind", reason: "unknown event kind\(name.map { " " + $0 } ?? "") (expected one of \(EventKind.allNames))")
             }
             kind = named
@@ -169,8 +172,9 @@ struct BatchBuilder {
 
         // money and quantity
         var amount = Money.unknownFen
-        if !draft.amount.isEmpty {
-            switch Self.money(draft.amount) {
+        let amountText = draft.amount.trimmingSpaces()
+        if !amountText.isEmpty {
+            switch Self.money(amountText) {
             case .fen(let fen): amount = fen
             case .bad(let reason): return reject(line: line, field: "amount", reason: reason)
             }
@@ -178,15 +182,17 @@ struct BatchBuilder {
             return reject(line: line, field: "amount", reason: "\(kind.name) events need an amount")
         }
         var listPrice = Money.unknownFen
-        if !draft.listPrice.isEmpty {
-            switch Self.money(draft.listPrice) {
+        let listPriceText = draft.listPrice.trimmingSpaces()
+        if !listPriceText.isEmpty {
+            switch Self.money(listPriceText) {
             case .fen(let fen): listPrice = fen
             case .bad(let reason): return reject(line: line, field: "list_price", reason: reason.replacingAmount())
             }
         }
         var quantity: Int32 = 0
-        if !draft.quantity.isEmpty {
-            guard let units = Self.positiveInt32(draft.quantity) else {
+        let quantityText = draft.quantity.trimmingSpaces()
+        if !quantityText.isEmpty {
+            guard let units = Self.positiveInt32(quantityText) else {
                 return reject(line: line, field: "quantity", reason: "the quantity is not a positive whole number")
             }
             quantity = units

@@ -95,6 +95,14 @@ import Testing
         #expect(chunk.linesRead == 3)
     }
 
+    @Test func spacesAroundParsedValuesAreIgnored() throws {
+        let chunk = try decodeAll(canonicalHeader + "\ne, 2026-06-18T10:00:00Z , member:M1 | anon:a1 , pay ,tmall,,,,,,O1, 12.50 , 13 , 2 \n")
+        #expect(chunk.rejects.isEmpty)
+        #expect(chunk.batch.record(at: 0) == EventRecord(
+            eventID: "e", ts: 1_781_776_800_000, kind: .pay, keys: ["member:M1", "anon:a1"], channel: "tmall", orderID: "O1",
+            amount: 1250, listPrice: 1300, quantity: 2))
+    }
+
     @Test func defaultChannelFillsEmptyCellsAndMissingColumns() throws {
         let options = DecodeOptions(defaultChannel: "pos")
         let chunk = try decodeAll("ts,keys,kind\n2026-06-18T10:00:00Z,member:M1,view\n", options: options)
