@@ -134,7 +134,11 @@ public enum IdentityKeyError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .missingType: "an identity key must be type:value (e.g. member:1001)"
         case .unknownType(let name):
-            "unknown identity key type '\(name.prefix(20))' (expected one of \(IdentityKeyType.allNames))"
+            // The name is quoted only when it reads as a name: a malformed record may put a
+            // phone number or an email where the type belongs.
+            name.count <= 20 && name.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "_" || $0 == "-") })
+                ? "unknown identity key type '\(name)' (expected one of \(IdentityKeyType.allNames))"
+                : "unknown identity key type (expected one of \(IdentityKeyType.allNames))"
         case .emptyValue(let type): "the \(type.name) key has an empty value"
         case .tooLong(let type): "the \(type.name) key is longer than 256 bytes"
         case .badPhone: "the phone number is not 5-15 digits (spaces, dashes and a +86 prefix are allowed)"

@@ -53,6 +53,10 @@ import Testing
             #expect(!error.description.contains("138"))
         }
         #expect(IdentityKeyError.unknownType("wechat").description.contains("'wechat'"))
+        // A phone number or an email in the type's place is not repeated.
+        #expect(!IdentityKeyError.unknownType("13800000000").description.contains("13800000000"))
+        #expect(!IdentityKeyError.unknownType("li@example.com").description.contains("li@"))
+        #expect(IdentityKeyError.unknownType("13800000000").description.hasPrefix("unknown identity key type (expected"))
     }
 
     @Test func typesKnowWhatIsHashedAndTheirAnchorOrder() {
