@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import KehuModel
+import KehuStore
+import KehuTesting
+@testable import KehuCommands
+
+@Suite("kehu commands, through the real binary")
+struct CommandTests {
+    @Test("the root help text is the golden text")
+    func rootHelp() throws {
+        let golden = """
+            OVERVIEW: Kehu (客户): consumer operations for e-commerce brands.
+
+            Turns a brand's omni-channel events into consumer assets: one ID per consumer
+            across channels (OneID), and the analyses an operations team runs on them.
+            Start with `kehu demo`; see docs/cli.md for every command.
+
+            USAGE: kehu <subcommand>
+
+            OPTIONS:
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              demo                    Simulate a brand, ingest it into ./kehu-data, and
+                                      show what Kehu sees.
+              generate                Simulate a brand's consumers and write their events
+                                      as a canonical CSV or JSONL file.
+              ingest                  Load event files into a workspace.
+              stats                   Show a workspace's consumers, events, GMV, buyers and
+                                      channels, and its storage.
+              identity                Show the consumer behind an identity key: all their
+                                      keys and the channels they were seen in.
+              flush                   Move events waiting in the streaming inbox into
+                                      segments.
+              compact                 Merge small segments into large ones sorted by
+                                      consumer and time.
+
+              See 'kehu help <subcommand>' for detailed help.
+            """
+        #expect(Kehu.helpMessage(columns: 80) == golden)
+    }
+
+    /// 12 data lines (file lines 2-13); exactly 5 are bad:
+    /// line 4: amount with 3 decimals; line 6: unknown kind; line 8: pay without order_id;
+    /// line 10: a key without a type; line 12: a timestamp that is not one.
+    static let mixedCSV = """
+        event_id,ts,keys,kind,channel,order_id,amount
+        e1,2026-06-01T10:00:00+08:00,member:1,view,tmall,,
+        e2,2026-06-01T10:05:00+08:00,member:1,pay,tmall,o1,128.50
+        e3,2026-06-01T10:06:00+08:00,member:2,pay,tmall,o2,12.345
+        e4,2026-06-01T10:07:00+08:00,member:2,view,jd,,
+        e5,2026-06-01T10:08:00+08:00,member:3,teleport,jd,,
+        e6,2026-06-01T10:09:00+08:00,member:3|phone:138 0013 8000,view,jd,,
+        e7,2026-06-01T10:10:00+08:00,member:4,pay,tmall,,20.00
+        e8,2026-06-01T10:11:00+08:00,member:4,cart,tmall,,
+        e9,2026-06-01T10:12:00+08:00,1005,view,tmall,,
+        e10,2026-06-01T10:13:00+08:00,member:5,view,douyin,,
+        e11,yesterday,member:5,view,douyin,,
+        e12,2026-06-01T10:15:00+08:00,member:6,pay,pos,o6,99.00
+
+        """
+
+    @Test("5 bad lines among good ones: exactly those 5 are reported with line numbers, every good one is committed")
+    func rejects() throws {
+        let dir = TemporaryDirectory(prefix: "kehu-cli")
+        let file = dir.path + "/mixed.csv"
+        try Self.mixedCSV.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runKehu(["ingest", file, "--data", dir.path + "/data"])
+        // Rejects make the exit status non-zero unless --allow-rejects.
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("5 record(s) rejected"))
+        let workspace = try Workspace(dataDirectory: dir.path + "/data", name: "default", create: false)
+        #expect(try workspace.buildSnapshot().eventCount == 7)
+        // The report names each bad line, its field and the reason; no phone digits anywhere.
+        let reports = try FileManager.default.contentsOfDirectory(atPath: workspace.directory + "/rejects")
+        #expect(reports.count == 1)
+        let report = try String(contentsOfFile: workspace.directory + "/rejects/" + reports[0], encoding: .utf8)
+        let lines = report.split(separator: "\n").dropFirst().map { $0.split(separator: ",", maxSplits: 3).map(String.init) }
+        #expect(lines.map { Int($0[1])! } == [4, 6, 8, 10, 12])
+        #expect(lines.map { $0[2] } == ["amount", "kind", "order_id", "keys", "ts"])
+        #expect(!report.contains("13800138000") && !result.stderr.contains("138 0013"))
+
+        // Running again: every good record is a duplicate now; nothing is added.
+        let again = try runKehu(["ingest", file, "--data", dir.path + "/data", "--allow-rejects"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("duplicates skipped"))
+        #expect(try workspace.buildSnapshot().eventCount == 7)
+    }
+
+    @Test("--strict commits nothing when any record is bad")
+    func strict() throws {
+        let dir = TemporaryDirectory(prefix: "kehu-cli")
+        let file = dir.path + "/mixed.csv"
+        try Self.mixedCSV.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runKehu(["ingest", file, "--data", dir.path + "/data", "--strict"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nothing was committed"))
+        let workspace = try Workspace(dataDirectory: dir.path + "/data", name: "default", create: false)
+        #expect(try workspace.segments().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.directory + "/segments").isEmpty)
+    }
+
+    @Test("identity finds a consumer by phone without ever showing the number")
+    func identityByPhone() throws {
+        let dir = TemporaryDirectory(prefix: "kehu-cli")
+        let file = dir.path + "/keys.csv"
+        // member:7 and the phone are seen together, then buyer:tb7 with the phone in another form:
+        // all three keys are one consumer.
+        try """
+            event_id,ts,keys,kind,channel
+            k1,2026-06-01T10:00:00+08:00,member:7|phone:+86 138-0013-8000,view,wechat_mp
+            k2,2026-06-02T10:00:00+08:00,buyer:tb7|phone:13800138000,view,tmall
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runKehu(["ingest", file, "--data", dir.path]).status == 0)
+        let result = try runKehu(["identity", "phone:138 0013 8000", "--data", dir.path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("member:7"))
+        #expect(result.stdout.contains("buyer:tb7"))
+        #expect(result.stdout.contains("wechat_mp"))
+        #expect(!result.stdout.contains("13800138000") && !result.stdout.contains("0013"))
+        let missing = try runKehu(["identity", "member:404", "--data", dir.path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("No consumer has the key member:404"))
+    }
+
+    @Test("demo on an empty directory generates, ingests and shows the overview; a second run reuses the data")
+    func demo() throws {
+        let dir = TemporaryDirectory(prefix: "kehu-cli")
+        let first = try runKehu(["demo", "--data", dir.path, "--consumers", "300", "--days", "90", "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let overview = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as! [String: Any]
+        let events = overview["events"] as! Int
+        #expect(events > 1_000)
+        #expect((overview["buyers"] as! Int) > 0)
+        #expect((overview["gmvFen"] as! Int) > 0)
+        #expect((overview["channels"] as! [[String: Any]]).count == 5)
+        let second = try runKehu(["demo", "--data", dir.path, "--format", "json"])
+        #expect(second.stderr.contains("Using the data already in"))
+        let again = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as! [String: Any]
+        #expect(again["events"] as! Int == events)
+    }
+
+    @Test("a bad option value gets a sentence that says what to do")
+    func validation() throws {
+        let result = try runKehu(["stats", "--workspace", "Brand A"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--workspace must be 1-64 characters a-z, 0-9, '-' or '_'"))
+        let none = try runKehu(["stats", "--data", "/tmp/kehu-no-such-dir-\(UUID().uuidString)"])
+        #expect(none.stderr.contains("run kehu demo"))
+    }
+}

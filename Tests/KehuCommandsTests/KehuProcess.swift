@@ -1,0 +1,94 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Process helpers
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var killed: Bool
+}
+
+/// The `kehu` executable built next to the test bundle.
+func kehuExecutable() throws -> String {
+    let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+    let path = dir.appendingPathComponent("kehu").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw CrashTestError("the kehu executable is not built at \(path); run the tests with `swift test` (it builds every product)")
+    }
+    return path
+}
+
+struct CrashTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs kehu, optionally sending SIGKILL after `killAfter` seconds.
+func runKehu(_ arguments: [String], killAfter: Double? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try kehuExecutable())
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let collected = OutputCollector(out: out, err: err)
+    var killed = false
+    if let killAfter {
+        let deadline = Date().addingTimeInterval(killAfter)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            killed = true
+        }
+    }
+    process.waitUntilExit()
+    let (stdout, stderr) = collected.finish()
+    return ProcessResult(status: killed ? -9 : process.terminationStatus, stdout: stdout, stderr: stderr, killed: killed)
+}
+
+/// Drains both pipes on background threads so a chatty child never blocks on a full pipe.
+final class OutputCollector: @unchecked Sendable {
+    // Each buffer is written by one reader thread and read only after its group finishes.
+    private var outData = Data()
+    private var errData = Data()
+    private let group = DispatchGroup()
+
+    init(out: Pipe, err: Pipe) {
+        group.enter()
+        DispatchQueue.global().async {
+            self.outData = out.fileHandleForReading.readDataToEndOfFile()
+            self.group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            self.errData = err.fileHandleForReading.readDataToEndOfFile()
+            self.group.leave()
+        }
+    }
+
+    func finish() -> (String, String) {
+        group.wait()
+        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A seeded generator so random kill moments can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
