@@ -78,7 +78,7 @@ struct EventRows {
         let offsets = batch.keyOffsets
         let codes = batch.keyCodes
         keyOffsets = offsets.map { Int($0) }
-        keyStrings = codes.map { keyBase + Int($0) - 1 }
+        keyStrings = codes.map { $0 == 0 ? 0 : keyBase + Int($0) - 1 }
         fieldStrings = [Int](repeating: 0, count: batch.count * Self.fieldCount)
         for f in 0..<Self.fieldCount {
             let base = add(batch.tables[f], format: format)

@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// A file written through a temporary name and renamed into place when complete, so an
-/// interrupted run never leaves a truncated file under the final name. `-` means standard output.
+/// interrupted run never leaves a truncated file under the final name. `-` means standard output;
+/// an existing path that is not a regular file (`/dev/null`, a pipe) is written directly.
 final class OutputFile {
     let path: String
     private let temporaryPath: String?
@@ -21,6 +22,14 @@ final class OutputFile {
             descriptor = 1
             return
         }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let fd = open(path, O_WRONLY)
+            guard fd >= 0 else { throw .cannotWrite(path: path, reason: Self.lastError()) }
+            temporaryPath = nil
+            descriptor = fd
+            return
+        }
         let temporary = path + ".partial"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .cannotWrite(path: path, reason: Self.lastError()) }
@@ -32,6 +41,8 @@ final class OutputFile {
         if let temporaryPath, descriptor >= 0 {
             close(descriptor)
             unlink(temporaryPath)
+        } else if temporaryPath == nil, descriptor > 2 {
+            close(descriptor)
         }
     }
 
@@ -54,7 +65,13 @@ final class OutputFile {
 
     /// Closes the file and moves it to its final name.
     func commit() throws(GeneratorError) {
-        guard let temporaryPath else { return }
+        guard let temporaryPath else {
+            if descriptor > 2 {
+                close(descriptor)
+                descriptor = -1
+            }
+            return
+        }
         let fd = descriptor
         descriptor = -1
         guard close(fd) == 0 else {
