@@ -140,6 +140,43 @@ enum SegmentReader {
         return (0..<(slice.count / 8)).map { slice.loadLE(UInt64.self, at: $0 * 8) }
     }
 
+    /// Reads a segment's anchor-key column and dictionaries only (the first pass of a snapshot
+    /// build), verified.
+    static func keysAndTables(path: String) throws(StoreError) -> (keys: [UInt32], tables: [StringTable]) {
+        let bytes = try FileIO.readAll(path)
+        return try bytes.withUnsafeBytes { raw in
+            Result { () throws(StoreError) in
+                let meta = try metadata(of: raw, file: path)
+                func block(_ id: UInt32) throws(StoreError) -> UnsafeRawBufferPointer {
+                    guard let entry = meta.blocks[id] else {
+                        throw StoreError.corruptSegment(file: path, reason: "block \(id) is missing")
+                    }
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[Int(entry.offset)..<Int(entry.offset + entry.length)])
+                    guard SegmentFormat.checksum(slice, block: id) == entry.checksum else {
+                        throw StoreError.corruptSegment(file: path, reason: "the checksum of block \(id) does not match")
+                    }
+                    return slice
+                }
+                let keyBlock = try block(SegmentFormat.Block.key)
+                guard keyBlock.count == meta.rowCount * 4 else {
+                    throw StoreError.corruptSegment(file: path, reason: "block \(SegmentFormat.Block.key) has the wrong size")
+                }
+                let keys = (0..<meta.rowCount).map { keyBlock.loadLE(UInt32.self, at: $0 * 4) }
+                var tables: [StringTable] = []
+                for f in 0..<EventField.allCases.count {
+                    let dictionary = try block(SegmentFormat.Block.dictionaryBytes(f))
+                    let offsetBlock = try block(SegmentFormat.Block.dictionaryOffsets(f))
+                    let offsets = (0..<(offsetBlock.count / 8)).map { Int(offsetBlock.loadLE(UInt64.self, at: $0 * 8)) }
+                    guard offsets.count >= 2, offsets[0] == 0, offsets[1] == 0, offsets.last! == dictionary.count,
+                        zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+                    else { throw StoreError.corruptSegment(file: path, reason: "the dictionary of field \(f) is malformed") }
+                    tables.append(StringTable(storage: Array(dictionary), offsets: offsets))
+                }
+                return (keys, tables)
+            }
+        }.get()
+    }
+
     /// Reads only the fingerprint columns of a segment (for duplicate detection), verified.
     static func fingerprints(path: String) throws(StoreError) -> (high: [UInt64], low: [UInt64]) {
         let bytes = try FileIO.readAll(path)

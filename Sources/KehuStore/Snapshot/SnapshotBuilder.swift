@@ -4,55 +4,51 @@ import KehuModel
 
 /// Builds a ``Snapshot`` from a workspace's registered segments plus its inbox.
 ///
-/// Two passes over the segments: the first reads each segment's key column and dictionaries to
-/// learn which consumers exist, how many events each has and the global dictionaries; the second
-/// scatters every row straight to its final place (consumer-major). Each consumer's rows are then
-/// put in time order. Inbox events are included: their keys are resolved through the catalogue,
-/// and keys it does not know yet get a provisional consumer (the flush resolves them for good).
+/// Memory is the constraint at 100M events, so segments stream through:
+/// 1. Pass 1 reads each segment's key column and dictionaries (two segments at a time, one per
+///    core), counts events per consumer and merges the dictionaries; keys are then dropped.
+/// 2. Pass 2 decodes segments two at a time and scatters every row to its consumer's range,
+///    straight into columns of their final width.
+/// 3. Each consumer's rows are ordered by (ts, kind, fingerprint) as one permutation, and every
+///    column is gathered through it, one column at a time, on both cores.
+/// Inbox events are one more part: their keys are resolved through the catalogue, and keys it
+/// does not know yet get a provisional consumer (the flush resolves them for good).
 enum SnapshotBuilder {
+    /// What the catalogue says, read in one transaction.
+    private struct CatalogueState {
+        var version: Int64
+        var segments: [SegmentInfo]
+        var consumerOfKey: [UInt32]
+        var inbox: [(id: Int64, record: EventRecord)]
+        var keys: [IdentityKey: UInt32]
+    }
+
     static func build(_ workspace: Workspace, progress: ((String) -> Void)? = nil) throws(StoreError) -> Snapshot {
-        // One consistent read of the catalogue.
-        let state: (version: Int64, segments: [SegmentInfo], consumerOfKey: [UInt32], inbox: [(id: Int64, record: EventRecord)], keys: [IdentityKey: UInt32]) =
-            try workspace.catalogue.read { db in
-                let version = try Setting.int(db, Setting.dataVersion)
-                let segments = try Row.fetchAll(db, sql: "SELECT id, file, row_count, min_ts, max_ts, bytes, level FROM segment ORDER BY id").map {
-                    SegmentInfo(id: $0["id"], file: $0["file"], rowCount: $0["row_count"], minTs: $0["min_ts"], maxTs: $0["max_ts"], bytes: $0["bytes"], level: $0["level"])
-                }
-                let inbox = try Inbox.read(db, limit: Int.max)
-                var consumerOfKey: [UInt32] = [0]
-                var keys: [IdentityKey: UInt32] = [:]
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, consumer_id, type, value FROM identity_key ORDER BY id")
-                while let row = try rows.next() {
-                    let id = Int(row[0] as Int64)
-                    if consumerOfKey.count <= id { consumerOfKey += [UInt32](repeating: 0, count: id + 1 - consumerOfKey.count) }
-                    consumerOfKey[id] = UInt32(row[1] as Int64)
-                    if !inbox.isEmpty, let type = IdentityKeyType(rawValue: UInt8(row[2] as Int64)) {
-                        keys[IdentityKey(type: type, value: row[3])] = UInt32(id)
-                    }
-                }
-                return (version, segments, consumerOfKey, inbox, keys)
-            }
-
-        // Load segments (both cores). Each is verified; a corrupt one fails the build by name.
-        progress?("reading \(state.segments.count) segments")
+        var state = try readCatalogue(workspace)
         let paths = state.segments.map { workspace.segmentPath($0.file) }
-        var parts = try loadSegments(paths)
-
-        var consumerOfKey = state.consumerOfKey
-        if !state.inbox.isEmpty {
-            parts.append(try inboxPart(state.inbox, segments: parts, keys: state.keys, consumerOfKey: &consumerOfKey))
-        }
+        let inboxPart: SegmentColumns? =
+            state.inbox.isEmpty
+            ? nil
+            : try inboxColumns(state.inbox, segmentPaths: paths, keys: state.keys, consumerOfKey: &state.consumerOfKey)
+        let consumerOfKey = state.consumerOfKey
 
         // Pass 1: consumers present, event counts, global dictionaries.
+        progress?("reading \(paths.count) segments")
         var maxConsumer: UInt32 = 0
         for id in consumerOfKey { maxConsumer = max(maxConsumer, id) }
         var perConsumer = [UInt32](repeating: 0, count: Int(maxConsumer) + 1)
-        for part in parts {
-            for key in part.key {
-                let consumer = Int(consumerOfKey[Int(key)])
-                perConsumer[consumer] &+= 1
-            }
+        var dictionaries = [StringTable](repeating: StringTable(), count: EventField.allCases.count)
+        var maps: [[[UInt32]]] = []
+        func count(keys: [UInt32], tables: [StringTable]) {
+            for key in keys { perConsumer[Int(consumerOfKey[Int(key)])] &+= 1 }
+            maps.append((0..<dictionaries.count).map { EventBatch.recode(tables[$0], into: &dictionaries[$0]) })
         }
+        for group in groups(of: paths) {
+            let loaded = try parallel(group) { path throws(StoreError) in try SegmentReader.keysAndTables(path: path) }
+            for (keys, tables) in loaded { count(keys: keys, tables: tables) }
+        }
+        if let inboxPart { count(keys: inboxPart.key, tables: inboxPart.tables) }
+
         var consumerIDs: [UInt32] = []
         var denseOf = [Int32](repeating: -1, count: perConsumer.count)
         for id in 1..<max(1, perConsumer.count) where perConsumer[id] > 0 {
@@ -65,110 +61,110 @@ enum SnapshotBuilder {
             eventStart[dense] = UInt32(total)
             total += Int(perConsumer[Int(id)])
         }
-        eventStart[consumerIDs.count] = UInt32(total)
+        perConsumer = []
         guard total < Int(UInt32.max) else {
             throw .invalidArgument("a snapshot holds at most 4,294,967,295 events; use the ClickHouse backend beyond that")
         }
-        var dictionaries = [StringTable](repeating: StringTable(), count: EventField.allCases.count)
-        var maps: [[[UInt32]]] = []
-        for part in parts {
-            var partMaps: [[UInt32]] = []
-            for f in 0..<dictionaries.count { partMaps.append(EventBatch.recode(part.tables[f], into: &dictionaries[f])) }
-            maps.append(partMaps)
-        }
+        eventStart[consumerIDs.count] = UInt32(total)
 
         // Pass 2: scatter rows to their consumer's range.
         progress?("arranging \(total) events by consumer")
+        var columns = ScatterColumns(total: total, dictionaries: dictionaries)
         var cursor = Array(eventStart.dropLast())
-        var ts = [Int64](repeating: 0, count: total)
-        var kind = [UInt8](repeating: 0, count: total)
-        var tiebreak = [UInt64](repeating: 0, count: total)
-        let stringFields = EventField.allCases.filter { $0 != .orderID }.map(\.rawValue)
-        // Field-major: the code of field f for row i is codes[f * total + i].
-        let fieldCount = EventField.allCases.count
-        var codes = [UInt32](repeating: 0, count: total * fieldCount)
-        var amount = [Int64](repeating: Money.unknownFen, count: total)
-        var listPrice = [Int64](repeating: Money.unknownFen, count: total)
-        var quantity = [Int32](repeating: 0, count: total)
-        for (p, part) in parts.enumerated() {
-            let partMaps = maps[p]
-            for r in 0..<part.rowCount {
-                let dense = Int(denseOf[Int(consumerOfKey[Int(part.key[r])])])
+        var part = 0
+        func scatter(_ segment: SegmentColumns) {
+            let partMaps = maps[part]
+            part += 1
+            for r in 0..<segment.rowCount {
+                let dense = Int(denseOf[Int(consumerOfKey[Int(segment.key[r])])])
                 let at = Int(cursor[dense])
                 cursor[dense] += 1
-                ts[at] = part.ts[r]
-                kind[at] = part.kind[r]
-                tiebreak[at] = part.fingerprintHigh[r]
-                for f in 0..<fieldCount { codes[f * total + at] = partMaps[f][Int(part.codes[f][r])] }
-                amount[at] = part.amount[r]
-                listPrice[at] = part.listPrice[r]
-                quantity[at] = part.quantity[r]
+                columns.set(at, from: segment, row: r, maps: partMaps)
             }
         }
-        parts = []
+        for group in groups(of: paths) {
+            let loaded = try parallel(group) { path throws(StoreError) in try SegmentReader.read(path: path) }
+            for segment in loaded { scatter(segment) }
+        }
+        if let inboxPart { scatter(inboxPart) }
+        cursor = []
+        denseOf = []
+        maps = []
 
-        // Time order within each consumer (both cores; consumers are disjoint ranges).
-        progress?("sorting each consumer's events by time")
-        sortWithinConsumers(
-            eventStart: eventStart, ts: &ts, kind: &kind, tiebreak: &tiebreak, codes: &codes, amount: &amount,
-            listPrice: &listPrice, quantity: &quantity)
-
-        // Narrow the columns.
-        var fields: [CodeColumn] = []
-        for f in 0..<EventField.allCases.count {
-            if stringFields.contains(f) {
-                fields.append(CodeColumn(Array(codes[(f * total)..<((f + 1) * total)]), codeCount: dictionaries[f].codeCount))
-            } else {
-                fields.append(.u8([]))
-            }
-        }
-        let orderField = EventField.orderID.rawValue
-        var bits = [UInt64](repeating: 0, count: (total + 63) / 64)
-        var orderIDs: [UInt32] = [], amounts: [Int64] = [], prices: [Int64] = [], quantities: [Int32] = []
-        for i in 0..<total {
-            let order = codes[orderField * total + i]
-            if order != 0 || amount[i] != Money.unknownFen || listPrice[i] != Money.unknownFen || quantity[i] != 0
-                || kind[i] == EventKind.pay.rawValue || kind[i] == EventKind.refund.rawValue
-            {
-                bits[i >> 6] |= 1 << UInt64(i & 63)
-                orderIDs.append(order)
-                amounts.append(amount[i])
-                prices.append(listPrice[i])
-                quantities.append(quantity[i])
-            }
-        }
-        let commerce = CommerceColumns(bits: bits, orderID: orderIDs, amount: amounts, listPrice: prices, quantity: quantities)
-        return Snapshot(
-            workspace: workspace.name, zone: workspace.zone, dataVersion: state.version, consumerIDs: consumerIDs,
-            eventStart: eventStart, ts: ts, kind: kind.map { EventKind(rawValue: $0)! }, fields: fields,
-            dictionaries: dictionaries, commerce: commerce)
+        // Time order within each consumer, as one permutation; then gather every column.
+        progress?("ordering each consumer's events by time")
+        let order = timeOrder(eventStart: eventStart, ts: columns.ts, kind: columns.kind, tiebreak: columns.tiebreak)
+        columns.tiebreak = []
+        let snapshot = columns.gathered(
+            by: order, workspace: workspace.name, zone: workspace.zone, dataVersion: state.version,
+            consumerIDs: consumerIDs, eventStart: eventStart)
+        return snapshot
     }
 
-    /// Reads and verifies segments on both cores, in catalogue order.
-    static func loadSegments(_ paths: [String]) throws(StoreError) -> [SegmentColumns] {
-        var results = [Result<SegmentColumns, StoreError>?](repeating: nil, count: paths.count)
+    private static func readCatalogue(_ workspace: Workspace) throws(StoreError) -> CatalogueState {
+        try workspace.catalogue.read { db in
+            let version = try Setting.int(db, Setting.dataVersion)
+            let segments = try Row.fetchAll(
+                db, sql: "SELECT id, file, row_count, min_ts, max_ts, bytes, level FROM segment ORDER BY id"
+            ).map {
+                SegmentInfo(
+                    id: $0["id"], file: $0["file"], rowCount: $0["row_count"], minTs: $0["min_ts"], maxTs: $0["max_ts"],
+                    bytes: $0["bytes"], level: $0["level"])
+            }
+            let inbox = try Inbox.read(db, limit: Int.max)
+            var consumerOfKey: [UInt32] = [0]
+            var keys: [IdentityKey: UInt32] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, consumer_id, type, value FROM identity_key ORDER BY id")
+            while let row = try rows.next() {
+                let id = Int(row[0] as Int64)
+                if consumerOfKey.count <= id { consumerOfKey += [UInt32](repeating: 0, count: id + 1 - consumerOfKey.count) }
+                consumerOfKey[id] = UInt32(row[1] as Int64)
+                if !inbox.isEmpty, let type = IdentityKeyType(rawValue: UInt8(row[2] as Int64)) {
+                    keys[IdentityKey(type: type, value: row[3])] = UInt32(id)
+                }
+            }
+            return CatalogueState(version: version, segments: segments, consumerOfKey: consumerOfKey, inbox: inbox, keys: keys)
+        }
+    }
+
+    /// Paths in groups of one per core, so at most that many decoded segments are in memory.
+    private static func groups(of paths: [String]) -> [[String]] {
+        let width = max(1, DispatchQueueConcurrency.cores)
+        return stride(from: 0, to: paths.count, by: width).map { Array(paths[$0..<min($0 + width, paths.count)]) }
+    }
+
+    /// Runs `body` on each element concurrently; results in input order; the first error wins.
+    static func parallel<T, R>(_ items: [T], _ body: @Sendable (T) throws(StoreError) -> R) throws(StoreError) -> [R]
+    where T: Sendable {
+        var results = [Result<R, StoreError>?](repeating: nil, count: items.count)
         results.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes only its own element.
             nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-                out[i] = Result { () throws(StoreError) in try SegmentReader.read(path: paths[i]) }
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                out[i] = Result { () throws(StoreError) in try body(items[i]) }
             }
         }
-        var out: [SegmentColumns] = []
-        out.reserveCapacity(paths.count)
+        var out: [R] = []
+        out.reserveCapacity(items.count)
         for result in results { out.append(try result!.get()) }
         return out
     }
 
+    /// Reads and verifies whole segments on all cores, in order (compaction uses it).
+    static func loadSegments(_ paths: [String]) throws(StoreError) -> [SegmentColumns] {
+        try parallel(paths) { path throws(StoreError) in try SegmentReader.read(path: path) }
+    }
+
     /// The inbox as one more part: duplicates of stored events are dropped, known keys map to
     /// their consumers, unknown ones get provisional ids beyond the catalogue's.
-    static func inboxPart(
-        _ rows: [(id: Int64, record: EventRecord)], segments: [SegmentColumns], keys: [IdentityKey: UInt32],
+    static func inboxColumns(
+        _ rows: [(id: Int64, record: EventRecord)], segmentPaths: [String], keys: [IdentityKey: UInt32],
         consumerOfKey: inout [UInt32]
     ) throws(StoreError) -> SegmentColumns {
-        var stored = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + rows.count)
-        for part in segments {
-            for r in 0..<part.rowCount { stored.insert(high: part.fingerprintHigh[r], low: part.fingerprintLow[r]) }
+        var stored = FingerprintSet(capacity: rows.count * 2)
+        for path in segmentPaths {
+            let (high, low) = try SegmentReader.fingerprints(path: path)
+            for r in 0..<high.count { stored.insert(high: high[r], low: low[r]) }
         }
         var nextConsumer = (consumerOfKey.max() ?? 0) + 1
         var provisionalKeys: [IdentityKey: UInt32] = [:]
@@ -184,7 +180,7 @@ enum SnapshotBuilder {
             }
             guard let anchor = parsed.min(by: { $0.type.anchorRank < $1.type.anchorRank }) else { continue }
             // A known key decides the consumer; otherwise the anchor key gets a provisional one.
-            var keyID: UInt32
+            let keyID: UInt32
             if let known = parsed.compactMap({ keys[$0] }).first {
                 keyID = known
             } else if let provisional = provisionalKeys[anchor] {
@@ -211,78 +207,61 @@ enum SnapshotBuilder {
         return columns
     }
 
-    /// Sorts each consumer's rows by (ts, kind, fingerprint), in place, on both cores.
-    static func sortWithinConsumers(
-        eventStart: [UInt32], ts: inout [Int64], kind: inout [UInt8], tiebreak: inout [UInt64], codes: inout [UInt32],
-        amount: inout [Int64], listPrice: inout [Int64], quantity: inout [Int32]
-    ) {
+    /// The permutation that orders each consumer's rows by (ts, kind, tiebreak): `order[i]` is
+    /// the scattered row that goes to position `i`. Consumers are split across cores.
+    static func timeOrder(eventStart: [UInt32], ts: [Int64], kind: [UInt8], tiebreak: [UInt64]) -> [UInt32] {
+        let total = ts.count
+        var order = [UInt32](repeating: 0, count: total)
         let consumers = eventStart.count - 1
-        guard consumers > 0 else { return }
+        guard consumers > 0 else { return order }
         let chunks = min(64, consumers)
-        ts.withUnsafeMutableBufferPointer { tsBuffer in
-        kind.withUnsafeMutableBufferPointer { kindBuffer in
-        tiebreak.withUnsafeMutableBufferPointer { tieBuffer in
-        amount.withUnsafeMutableBufferPointer { amountBuffer in
-        listPrice.withUnsafeMutableBufferPointer { priceBuffer in
-        quantity.withUnsafeMutableBufferPointer { quantityBuffer in
-        codes.withUnsafeMutableBufferPointer { codeBuffer in
-            let total = tsBuffer.count
-            let fieldCount = total == 0 ? 0 : codeBuffer.count / total
-            // Each chunk owns a disjoint range of consumers, hence of rows: no two threads write
-            // the same element.
-            nonisolated(unsafe) let t = tsBuffer, k = kindBuffer, tb = tieBuffer, a = amountBuffer,
-                lp = priceBuffer, q = quantityBuffer, cb = codeBuffer
+        order.withUnsafeMutableBufferPointer { buffer in
+            // Each chunk writes only the rows of its own consumers: disjoint ranges.
+            nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let first = consumers * chunk / chunks
-                let last = consumers * (chunk + 1) / chunks
-                var order: [Int] = []
-                var scratch64: [Int64] = []
-                var scratchU64: [UInt64] = []
-                var scratch8: [UInt8] = []
-                var scratch32: [UInt32] = []
-                var scratchI32: [Int32] = []
-                for c in first..<last {
+                var scratch: [Int] = []
+                for c in (consumers * chunk / chunks)..<(consumers * (chunk + 1) / chunks) {
                     let start = Int(eventStart[c])
                     let end = Int(eventStart[c + 1])
-                    guard end - start > 1 else { continue }
                     func less(_ x: Int, _ y: Int) -> Bool {
-                        if t[x] != t[y] { return t[x] < t[y] }
-                        if k[x] != k[y] { return k[x] < k[y] }
-                        return tb[x] < tb[y]
+                        if ts[x] != ts[y] { return ts[x] < ts[y] }
+                        if kind[x] != kind[y] { return kind[x] < kind[y] }
+                        return tiebreak[x] < tiebreak[y]
                     }
                     var sorted = true
-                    for i in (start + 1)..<end where less(i, i - 1) {
-                        sorted = false
-                        break
+                    if end - start > 1 {
+                        for i in (start + 1)..<end where less(i, i - 1) {
+                            sorted = false
+                            break
+                        }
                     }
-                    if sorted { continue }
-                    order = Array(start..<end)
-                    order.sort(by: less)
-                    scratch64 = order.map { t[$0] }
-                    for (o, v) in scratch64.enumerated() { t[start + o] = v }
-                    scratch8 = order.map { k[$0] }
-                    for (o, v) in scratch8.enumerated() { k[start + o] = v }
-                    scratchU64 = order.map { tb[$0] }
-                    for (o, v) in scratchU64.enumerated() { tb[start + o] = v }
-                    scratch64 = order.map { a[$0] }
-                    for (o, v) in scratch64.enumerated() { a[start + o] = v }
-                    scratch64 = order.map { lp[$0] }
-                    for (o, v) in scratch64.enumerated() { lp[start + o] = v }
-                    scratchI32 = order.map { q[$0] }
-                    for (o, v) in scratchI32.enumerated() { q[start + o] = v }
-                    for f in 0..<fieldCount {
-                        let base = f * total
-                        scratch32 = order.map { cb[base + $0] }
-                        for (o, v) in scratch32.enumerated() { cb[base + start + o] = v }
+                    if sorted {
+                        for i in start..<end { out[i] = UInt32(i) }
+                    } else {
+                        scratch = Array(start..<end)
+                        scratch.sort(by: less)
+                        for (offset, row) in scratch.enumerated() { out[start + offset] = UInt32(row) }
                     }
                 }
             }
         }
-        }
-        }
-        }
-        }
-        }
-        }
+        return order
     }
 }
+
+/// The number of cores analyses and builds split work across.
+enum DispatchQueueConcurrency {
+    static let cores: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
