@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands", "KehuStore", "KehuModel", "KehuTesting"]),
+        .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands", "KehuStore", "KehuModel", "KehuTesting", "KehuGenerator", "KehuAnalytics", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )
