@@ -16,6 +16,9 @@ public enum FileIngest {
         public var rejectReport: String?
         public var committed: IngestSession.CommitSummary?
         public var seconds: Double
+        /// Seconds spent in each stage: decode (parsing files), keys (hashing and normalising
+        /// identity keys), store (dedupe, key ids, segment files), commit (catalogue + OneID).
+        public var stages: [(stage: String, seconds: Double)] = []
 
         public func summaryTable() -> TextTable {
             var table = TextTable(title: committed == nil ? "Ingest (nothing committed)" : "Ingest", headers: ["", "count"])
@@ -42,12 +45,14 @@ public enum FileIngest {
 
     public static func run(
         files: [String], format: InputFormat?, mapping: ColumnMapping?, channel: String?, strict: Bool,
-        chunkSize: Int, into workspace: Workspace, quiet: Bool = false
+        chunkSize: Int, into workspace: Workspace, quiet: Bool = false, segmentRows: Int = 4_000_000
     ) throws -> Outcome {
         let started = Date()
-        let session = try IngestSession(workspace: workspace)
+        let session = try IngestSession(workspace: workspace, segmentRows: segmentRows)
         let hasher = KeyHasher(salt: workspace.salt)
         var outcome = Outcome(files: files, read: 0, accepted: 0, duplicates: 0, rejects: [], seconds: 0)
+        var keySeconds = 0.0, storeSeconds = 0.0, commitSeconds = 0.0
+        var mark = Date()
         for file in files {
             let fileFormat = try format ?? (mapping != nil ? .csv : InputFormat.inferred(fromPath: file))
             let progress = ProgressLine("ingest \(URL(fileURLWithPath: file).lastPathComponent)")
@@ -62,8 +67,19 @@ public enum FileIngest {
                 outcome.read += chunk.linesRead
                 outcome.rejects += chunk.rejects
                 if chunk.batch.count > 0 {
-                    let keys = try hasher.identityKeys(of: chunk.batch.keys).map { Optional($0) }
-                    let (accepted, duplicates) = try session.add(chunk.batch, keys: keys)
+                    let t0 = Date()
+                    var hashing = 0.0
+                    let (accepted, duplicates) = try session.add(chunk.batch) { text throws(StoreError) in
+                        let h0 = Date()
+                        defer { hashing += Date().timeIntervalSince(h0) }
+                        do {
+                            return try hasher.identityKey(raw: text)
+                        } catch {
+                            throw .invalidArgument("an identity key the decoder accepted cannot be normalised: \(error)")
+                        }
+                    }
+                    keySeconds += hashing
+                    storeSeconds += Date().timeIntervalSince(t0) - hashing
                     outcome.accepted += accepted
                     outcome.duplicates += duplicates
                 }
@@ -73,13 +89,20 @@ public enum FileIngest {
         if !outcome.rejects.isEmpty {
             outcome.rejectReport = try writeRejectReport(outcome.rejects, workspace: workspace)
         }
+        let decodeEnd = Date()
+        let decodeSeconds = decodeEnd.timeIntervalSince(mark) - keySeconds - storeSeconds
+        mark = decodeEnd
         if strict && !outcome.rejects.isEmpty {
             session.abandon()
         } else {
             outcome.committed = try session.commit(.init(
                 sources: files, read: Int(outcome.read), rejected: outcome.rejects.count, rejectReport: outcome.rejectReport))
         }
+        commitSeconds = Date().timeIntervalSince(mark)
         outcome.seconds = Date().timeIntervalSince(started)
+        outcome.stages = [
+            ("decode", decodeSeconds), ("keys", keySeconds), ("store", storeSeconds), ("commit", commitSeconds),
+        ]
         return outcome
     }
 

@@ -19,10 +19,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// The data directory as an absolute path without a trailing slash.
     var dataDirectory: String {
-        var path = data
-        if !path.hasPrefix("/") { path = FileManager.default.currentDirectoryPath + "/" + path }
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return path
+        let path = data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data
+        return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     func openWorkspace(create: Bool = false) throws -> Workspace {

@@ -44,6 +44,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: .hidden)
     var chunkSize: Int = 262_144
 
+    @Flag(help: "Print the time spent in each stage (decode, keys, store, commit) to stderr.")
+    var timings = false
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("Name at least one file to ingest.") }
         if strict && allowRejects { throw ValidationError("--strict and --allow-rejects contradict each other; pick one.") }
@@ -61,6 +64,9 @@ struct IngestCommand: ParsableCommand {
             files: files, format: format, mapping: mapping, channel: channel, strict: strict, chunkSize: chunkSize,
             into: workspace)
         print(outcome.summaryTable().render())
+        if timings {
+            Terminal.error(outcome.stages.map { "\($0.stage) " + String(format: "%.3f s", $0.seconds) }.joined(separator: " · "))
+        }
         if !outcome.rejects.isEmpty {
             Terminal.error("\(outcome.rejects.count) record(s) rejected; report: \(outcome.rejectReport ?? "-")")
             for reject in outcome.rejects.prefix(10) { Terminal.error("  \(reject)") }

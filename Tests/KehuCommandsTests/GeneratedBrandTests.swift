@@ -19,7 +19,7 @@ struct GeneratedBrandTests {
         let workspace = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
         let outcome = try FileIngest.run(
             files: [csv], format: .csv, mapping: nil, channel: nil, strict: false, chunkSize: 4_096, into: workspace,
-            quiet: true)
+            quiet: true, segmentRows: 5_000)
         #expect(outcome.rejects.isEmpty, "\(outcome.rejects.prefix(3))")
         #expect(outcome.duplicates == 0)
         #expect(outcome.accepted == summary.events)

@@ -18,11 +18,21 @@ public final class IngestSession {
     private var previousConsumer: [UInt32]
     private var newKeys: [(id: UInt32, key: IdentityKey, firstSeen: Int64)] = []
     private var nextKeyID: UInt32
-    private var links: Set<UInt64>
-    private var newLinks: [UInt64] = []
+    /// Links already in the catalogue (packed, sorted).
+    private let storedLinks: [UInt64]
+    /// Links seen in this session (packed, may repeat; deduplicated at commit).
+    private var sessionLinks: [UInt64] = []
+    /// Raw key text (as the source wrote it) -> key id, across all batches of the session, so
+    /// each distinct key is normalised and hashed once.
+    private var rawKeys = StringTable()
+    private var rawKeyIDs: [UInt32] = [0]
+    /// Rows waiting to be written as one segment.
+    private var pending = SegmentColumns()
     private var written: [(file: String, rows: Int, minTs: Int64, maxTs: Int64, bytes: Int64)] = []
     private var finished = false
     public let guardLimit: Int
+    /// Rows per segment file written by ingest.
+    public let segmentRows: Int
 
     /// Events accepted so far (not duplicates).
     public private(set) var accepted = 0
@@ -32,9 +42,12 @@ public final class IngestSession {
     /// Opens a session, waiting for the workspace's writer lock, and loads the fingerprints,
     /// keys and links already stored.
     /// - Complexity: O(stored events + keys + links).
-    public init(workspace: Workspace, guardLimit: Int = OneID.defaultGuardLimit) throws(StoreError) {
+    public init(
+        workspace: Workspace, guardLimit: Int = OneID.defaultGuardLimit, segmentRows: Int = 4_000_000
+    ) throws(StoreError) {
         self.workspace = workspace
         self.guardLimit = guardLimit
+        self.segmentRows = max(1, segmentRows)
         lock = try workspace.lockForWriting()
         let segments = try workspace.segments()
         var set = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + 1024)
@@ -44,107 +57,175 @@ public final class IngestSession {
         }
         fingerprints = set
         var keyIDs: [IdentityKey: UInt32] = [:]
+        var types: [IdentityKeyType] = [.anon]
         var previous: [UInt32] = [0]
         var maxID: UInt32 = 0
-        var links = Set<UInt64>()
+        var links: [UInt64] = []
         try workspace.catalogue.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT id, type, value, consumer_id FROM identity_key ORDER BY id")
             while let row = try rows.next() {
                 let id = UInt32(row[0] as Int64)
                 guard let type = IdentityKeyType(rawValue: UInt8(row[1] as Int64)) else { continue }
                 keyIDs[IdentityKey(type: type, value: row[2])] = id
-                if previous.count <= Int(id) { previous += [UInt32](repeating: 0, count: Int(id) + 1 - previous.count) }
+                if previous.count <= Int(id) {
+                    previous += [UInt32](repeating: 0, count: Int(id) + 1 - previous.count)
+                    types += [IdentityKeyType](repeating: .anon, count: Int(id) + 1 - types.count)
+                }
+                types[Int(id)] = type
                 previous[Int(id)] = UInt32(row[3] as Int64)
                 maxID = max(maxID, id)
             }
-            let linkRows = try Row.fetchCursor(db, sql: "SELECT a, b FROM identity_link")
+            let linkRows = try Row.fetchCursor(db, sql: "SELECT a, b FROM identity_link ORDER BY a, b")
             while let row = try linkRows.next() {
-                links.insert(UInt64(row[0] as Int64) << 32 | UInt64(row[1] as Int64))
+                links.append(UInt64(row[0] as Int64) << 32 | UInt64(row[1] as Int64))
             }
         }
         self.keyIDs = keyIDs
+        keyTypes = types
         previousConsumer = previous
         nextKeyID = maxID + 1
-        self.links = links
+        storedLinks = links
     }
 
-    /// Adds a batch: drops duplicates, maps keys to ids, writes a segment file (not yet visible).
-    /// - Parameters:
-    ///   - keys: the identity key of each code of `batch.keys` (index = code; phones and emails
-    ///     already hashed). Every event must have at least one key.
-    /// - Returns: (accepted, duplicates) of this batch.
-    /// - Complexity: O(events + distinct keys).
+    /// Adds a batch whose identity keys are given per code (index = code of `batch.keys`;
+    /// phones and emails already hashed).
     @discardableResult
     public func add(_ batch: EventBatch, keys: [IdentityKey?]) throws(StoreError) -> (accepted: Int, duplicates: Int) {
-        precondition(!finished, "the ingest session is already committed or abandoned")
-        // Key ids per batch key code, allocated on first sight.
-        var idOfCode = [UInt32](repeating: 0, count: batch.keys.codeCount)
-        var rankOfCode = [Int](repeating: Int.max, count: batch.keys.codeCount)
+        var byText: [String: IdentityKey] = [:]
         for code in 1..<max(1, batch.keys.codeCount) {
-            guard let key = code < keys.count ? keys[code] : nil else { continue }
-            rankOfCode[code] = key.type.anchorRank
+            if code < keys.count, let key = keys[code] { byText[batch.keys.string(UInt32(code))!] = key }
         }
-        var columns = SegmentColumns()
-        columns.reserve(batch.count)
-        var maps: [[UInt32]] = []
-        for f in 0..<batch.tables.count { maps.append(EventBatch.recode(batch.tables[f], into: &columns.tables[f])) }
-        var batchAccepted = 0
-        var batchDuplicates = 0
-        for i in 0..<batch.count {
-            let fp = batch.fingerprint[i]
-            guard fingerprints.insert(high: fp.high, low: fp.low) else {
-                batchDuplicates += 1
-                continue
-            }
-            var anchor: UInt32 = 0
-            var anchorRank = Int.max
-            let eventKeys = batch.keyCodes(of: i)
-            for code in eventKeys {
-                let c = Int(code)
-                if idOfCode[c] == 0 {
-                    guard let key = c < keys.count ? keys[c] : nil else {
-                        throw .invalidArgument("event at source line \(batch.source[i]) has a key that was not resolved")
-                    }
-                    idOfCode[c] = keyID(for: key, firstSeen: batch.ts[i])
-                }
-                if rankOfCode[c] < anchorRank || (rankOfCode[c] == anchorRank && idOfCode[c] < anchor) {
-                    anchor = idOfCode[c]
-                    anchorRank = rankOfCode[c]
-                }
-            }
-            guard anchor != 0 else {
-                throw .invalidArgument("event at source line \(batch.source[i]) has no identity key")
-            }
-            if eventKeys.count > 1 {
-                for code in eventKeys {
-                    guard let link = KeyLink(anchor, idOfCode[Int(code)]) else { continue }
-                    if links.insert(link.packed).inserted { newLinks.append(link.packed) }
-                }
-            }
-            columns.append(from: batch, row: i, key: anchor, maps: maps)
-            batchAccepted += 1
+        return try add(batch) { text throws(StoreError) in
+            guard let key = byText[text] else { throw .invalidArgument("an event has a key that was not resolved") }
+            return key
         }
-        if columns.rowCount > 0 { try writeSegment(columns) }
-        accepted += batchAccepted
-        duplicates += batchDuplicates
-        return (batchAccepted, batchDuplicates)
     }
 
+    /// Adds a batch: drops duplicates, maps keys to ids, and queues its rows for a segment file
+    /// (not visible until ``commit(_:)``).
+    /// - Parameters:
+    ///   - resolve: turns a raw key text of `batch.keys` into its identity key (normalised, and
+    ///     hashed for phones and emails). Called once per distinct text per session.
+    /// - Returns: (accepted, duplicates) of this batch.
+    /// - Complexity: O(events + distinct keys), column by column.
+    @discardableResult
+    public func add(
+        _ batch: EventBatch, resolve: (String) throws(StoreError) -> IdentityKey
+    ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
+        precondition(!finished, "the ingest session is already committed or abandoned")
+        // Key id and anchor rank per batch key code.
+        let codeCount = batch.keys.codeCount
+        var idOfCode = [UInt32](repeating: 0, count: codeCount)
+        var rankOfCode = [UInt8](repeating: .max, count: codeCount)
+        for code in 1..<max(1, codeCount) {
+            let raw = batch.keys.withBytes(UInt32(code)) { rawKeys.intern($0) }
+            if Int(raw) == rawKeyIDs.count {
+                let key = try resolve(batch.keys.string(UInt32(code))!)
+                rawKeyIDs.append(keyID(for: key, firstSeen: Int64.max))
+            }
+            let id = rawKeyIDs[Int(raw)]
+            idOfCode[code] = id
+            rankOfCode[code] = UInt8(keyTypeOf(id).anchorRank)
+        }
+
+        // Per event: duplicate check, anchor key, links.
+        fingerprints.reserve(batch.count)
+        var firstSeenOfCode = [Int64](repeating: .max, count: codeCount)
+        var kept: [Int32] = []
+        kept.reserveCapacity(batch.count)
+        var anchors: [UInt32] = []
+        anchors.reserveCapacity(batch.count)
+        batch.keyCodes.withUnsafeBufferPointer { keyCodes in
+            batch.keyOffsets.withUnsafeBufferPointer { offsets in
+                for i in 0..<batch.count {
+                    let fp = batch.fingerprint[i]
+                    guard fingerprints.insert(high: fp.high, low: fp.low) else { continue }
+                    let start = Int(offsets[i]), end = Int(offsets[i + 1])
+                    var anchor: UInt32 = 0
+                    var anchorRank = UInt8.max
+                    let t = batch.ts[i]
+                    for k in start..<end {
+                        let c = Int(keyCodes[k])
+                        if t < firstSeenOfCode[c] { firstSeenOfCode[c] = t }
+                        if rankOfCode[c] < anchorRank || (rankOfCode[c] == anchorRank && idOfCode[c] < anchor) {
+                            anchor = idOfCode[c]
+                            anchorRank = rankOfCode[c]
+                        }
+                    }
+                    if end - start > 1 {
+                        for k in start..<end {
+                            if let link = KeyLink(anchor, idOfCode[Int(keyCodes[k])]) { sessionLinks.append(link.packed) }
+                        }
+                    }
+                    kept.append(Int32(i))
+                    anchors.append(anchor)
+                }
+            }
+        }
+        guard anchors.allSatisfy({ $0 != 0 }) else {
+            throw .invalidArgument("an event has no identity key")
+        }
+        for code in 1..<max(1, codeCount) where firstSeenOfCode[code] != .max {
+            if let index = newKeyIndex[idOfCode[code]], firstSeenOfCode[code] < newKeys[index].firstSeen {
+                newKeys[index].firstSeen = firstSeenOfCode[code]
+            }
+        }
+
+        // Column by column into the pending segment.
+        pending.fingerprintHigh.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].high })
+        pending.fingerprintLow.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].low })
+        pending.ts.append(contentsOf: kept.lazy.map { batch.ts[Int($0)] })
+        pending.key.append(contentsOf: anchors)
+        pending.kind.append(contentsOf: kept.lazy.map { batch.kind[Int($0)].rawValue })
+        for f in 0..<batch.tables.count {
+            let map = EventBatch.recode(batch.tables[f], into: &pending.tables[f])
+            let codes = batch.codes[f]
+            pending.codes[f].append(contentsOf: kept.lazy.map { map[Int(codes[Int($0)])] })
+        }
+        pending.amount.append(contentsOf: kept.lazy.map { batch.amount[Int($0)] })
+        pending.listPrice.append(contentsOf: kept.lazy.map { batch.listPrice[Int($0)] })
+        pending.quantity.append(contentsOf: kept.lazy.map { batch.quantity[Int($0)] })
+        if pending.rowCount >= segmentRows { try flushPending() }
+
+        accepted += kept.count
+        duplicates += batch.count - kept.count
+        return (kept.count, batch.count - kept.count)
+    }
+
+    /// Index in ``newKeys`` of each key id this session created.
+    private var newKeyIndex: [UInt32: Int] = [:]
+    /// Type per key id (index 0 unused).
+    private var keyTypes: [IdentityKeyType]
+
+    private func keyTypeOf(_ id: UInt32) -> IdentityKeyType { keyTypes[Int(id)] }
+
+    /// The id of a key, allocating one for a key never seen; `firstSeen` is refined by `add`.
     private func keyID(for key: IdentityKey, firstSeen: Int64) -> UInt32 {
         if let id = keyIDs[key] { return id }
         let id = nextKeyID
         nextKeyID += 1
         keyIDs[key] = id
+        keyTypes.append(key.type)
+        newKeyIndex[id] = newKeys.count
         newKeys.append((id, key, firstSeen))
         return id
     }
 
+    private func flushPending() throws(StoreError) {
+        guard pending.rowCount > 0 else { return }
+        try writeSegment(pending)
+        pending = SegmentColumns()
+    }
+
     private func writeSegment(_ columns: SegmentColumns) throws(StoreError) {
+        let t0 = ContinuousClock.now
         let bytes = SegmentWriter.encode(columns)
+        Trace.note("segment encode", since: t0)
         let name = Self.newSegmentName()
         try bytes.withUnsafeBytes { raw in
             Result { () throws(StoreError) in try FileIO.writeAtomically(raw, directory: workspace.segmentsDirectory, name: name) }
         }.get()
+        Trace.note("segment encode+write", since: t0)
         let range = columns.timeRange!
         written.append((name, columns.rowCount, range.min, range.max, Int64(bytes.count)))
     }
@@ -189,37 +270,52 @@ public final class IngestSession {
     /// - Complexity: O(keys + links) for the resolution, plus the catalogue writes.
     public func commit(_ run: RunRecord) throws(StoreError) -> CommitSummary {
         precondition(!finished, "the ingest session is already committed or abandoned")
+        try flushPending()
         let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
-        let allLinks = links.map { KeyLink(packed: $0) }
+        // New links: this session's, deduplicated, minus the stored ones.
+        sessionLinks.sort()
+        var newLinks: [UInt64] = []
+        var previousLink: UInt64 = 0
+        for link in sessionLinks where link != previousLink {
+            previousLink = link
+            if !Self.sortedContains(storedLinks, link) { newLinks.append(link) }
+        }
+        sessionLinks = []
+        let allLinks = (storedLinks + newLinks).map { KeyLink(packed: $0) }
         let written = self.written
         let newKeys = self.newKeys
-        let newLinks = self.newLinks
         let previous = previousConsumer
         let keyCount = Int(nextKeyID) - 1
         let limit = guardLimit
+        let t0 = ContinuousClock.now
         let summary: CommitSummary = try workspace.catalogue.write { db in
             let next = UInt32(try Setting.int(db, Setting.nextConsumerID))
             let resolution = OneID.resolve(
                 keyCount: keyCount, links: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
-            let insertKey = try db.cachedStatement(
-                sql: "INSERT INTO identity_key (id, type, value, consumer_id, first_seen) VALUES (?, ?, ?, ?, ?)")
-            for key in newKeys {
-                try insertKey.execute(arguments: [
+            Trace.note("OneID resolve", since: t0)
+            try BulkInsert.rows(
+                db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"],
+                count: newKeys.count
+            ) { i in
+                let key = newKeys[i]
+                let firstSeen = key.firstSeen == Int64.max ? startedAt : key.firstSeen
+                return [
                     Int64(key.id), Int64(key.key.type.rawValue), key.key.value,
-                    Int64(resolution.consumerOfKey[Int(key.id)]), key.firstSeen,
-                ])
+                    Int64(resolution.consumerOfKey[Int(key.id)]), firstSeen,
+                ]
             }
+            Trace.note("keys inserted", since: t0)
             let update = try db.cachedStatement(sql: "UPDATE identity_key SET consumer_id = ? WHERE id = ?")
             for id in 1..<min(previous.count, resolution.consumerOfKey.count) where previous[id] != 0 {
                 if previous[id] != resolution.consumerOfKey[id] {
                     try update.execute(arguments: [Int64(resolution.consumerOfKey[id]), Int64(id)])
                 }
             }
-            let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO identity_link (a, b) VALUES (?, ?)")
-            for packed in newLinks {
-                let link = KeyLink(packed: packed)
-                try insertLink.execute(arguments: [Int64(link.a), Int64(link.b)])
+            try BulkInsert.rows(db, table: "identity_link", columns: ["a", "b"], count: newLinks.count) { i in
+                let link = KeyLink(packed: newLinks[i])
+                return [Int64(link.a), Int64(link.b)]
             }
+            Trace.note("links inserted", since: t0)
             try db.execute(sql: "DELETE FROM guarded_key")
             for guardedKey in resolution.guarded {
                 try db.execute(
@@ -248,13 +344,24 @@ public final class IngestSession {
                     run.read, accepted, duplicates, run.rejected, run.rejectReport,
                 ])
             let runID = db.lastInsertedRowID
+            Trace.note("all rows written", since: t0)
             try Setting.bumpDataVersion(db)
             return CommitSummary(
                 runID: runID, segments: written.count, accepted: accepted, duplicates: duplicates,
                 newKeys: newKeys.count, consumers: resolution.consumerCount, guarded: resolution.guarded)
         }
+        Trace.note("catalogue transaction", since: t0)
         finished = true
         return summary
+    }
+
+    static func sortedContains(_ sorted: [UInt64], _ value: UInt64) -> Bool {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low < sorted.count && sorted[low] == value
     }
 
     /// Drops everything this session wrote; the workspace is unchanged.
@@ -266,4 +373,15 @@ public final class IngestSession {
     }
 
     deinit { abandon() }
+}
+
+/// Stage timings on stderr when KEHU_TRACE is set, for performance work.
+enum Trace {
+    static let enabled = ProcessInfo.processInfo.environment["KEHU_TRACE"] != nil
+
+    static func note(_ what: String, since start: ContinuousClock.Instant) {
+        guard enabled else { return }
+        let elapsed = ContinuousClock.now - start
+        FileHandle.standardError.write(Data("trace: \(what) \(elapsed)\n".utf8))
+    }
 }

@@ -6,6 +6,7 @@ enum SegmentWriter {
     /// - Complexity: O(rows + dictionary bytes).
     static func encode(_ columns: SegmentColumns) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: SegmentFormat.headerSize)
+        out.reserveCapacity(SegmentFormat.headerSize + columns.rowCount * 64 + 4096)
         var directory: [SegmentDirectoryEntry] = []
 
         func align() {
@@ -20,8 +21,12 @@ enum SegmentWriter {
                 checksum: SegmentFormat.checksum(bytes, block: id)))
         }
         func appendArray<T: FixedWidthInteger>(_ id: UInt32, _ values: [T]) {
+            #if _endian(little)
+            values.withUnsafeBytes { appendBlock(id, width: MemoryLayout<T>.size, $0) }
+            #else
             let littleEndian = values.map { $0.littleEndian }
             littleEndian.withUnsafeBytes { appendBlock(id, width: MemoryLayout<T>.size, $0) }
+            #endif
         }
 
         appendArray(SegmentFormat.Block.fingerprintHigh, columns.fingerprintHigh)
