@@ -5,6 +5,22 @@ public struct Day: Sendable, Hashable, Comparable, Strideable, Codable, CustomSt
     /// Days since 1970-01-01.
     public var index: Int32
 
+    /// Encoded as its `YYYY-MM-DD` text, as people and other tools read dates.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do {
+            self = try Day.parse(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text): \(error)")
+        }
+    }
+
     public init(index: Int32) { self.index = index }
 
     /// The day with this civil date. The date is not validated; see ``parse(_:)`` for that.

@@ -1,3 +1,4 @@
+import Foundation
 import KehuModel
 import Testing
 
@@ -69,5 +70,23 @@ import Testing
         #expect(DayRange(ending: Day(year: 2026, month: 6, day: 18), days: 15).first == Day(year: 2026, month: 6, day: 4))
         #expect(throws: TimeParseError.reversedRange) { try DayRange.parse("2026-11-11..2026-11-01") }
         #expect(throws: TimeParseError.notADayRange) { try DayRange.parse("2026-11-01") }
+    }
+}
+
+@Suite("Day as JSON")
+struct DayJSONTests {
+    @Test("a day encodes as YYYY-MM-DD and decodes back; a bad date is a decoding error")
+    func roundTrip() throws {
+        struct Wrapper: Codable, Equatable { var day: Day }
+        // 2024-11-21 is day 20048 since 1970-01-01 (54 years incl. 14 leap days = 19723 days to
+        // 2024-01-01, plus 325 days to November 21 in a leap year).
+        let value = Wrapper(day: Day(year: 2024, month: 11, day: 21))
+        #expect(value.day.index == 20048)
+        let data = try JSONEncoder().encode(value)
+        #expect(String(decoding: data, as: UTF8.self) == #"{"day":"2024-11-21"}"#)
+        #expect(try JSONDecoder().decode(Wrapper.self, from: data) == value)
+        #expect(throws: DecodingError.self) {
+            _ = try JSONDecoder().decode(Wrapper.self, from: Data(#"{"day":"2026-02-30"}"#.utf8))
+        }
     }
 }

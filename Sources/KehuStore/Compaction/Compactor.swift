@@ -41,16 +41,7 @@ public enum Compactor {
         groups = groups.filter { $0.count >= 2 }
         guard !groups.isEmpty else { return Outcome(inputSegments: 0, outputSegments: 0, rows: 0) }
 
-        let consumerOfKey: [UInt32] = try workspace.catalogue.read { db in
-            var map: [UInt32] = [0]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, consumer_id FROM identity_key ORDER BY id")
-            while let row = try rows.next() {
-                let id = Int(row[0] as Int64)
-                if map.count <= id { map += [UInt32](repeating: 0, count: id + 1 - map.count) }
-                map[id] = UInt32(row[1] as Int64)
-            }
-            return map
-        }
+        let consumerOfKey = try workspace.catalogue.read { db in try Catalogue.consumerOfKey(db) }
 
         var outcome = Outcome(inputSegments: 0, outputSegments: 0, rows: 0)
         for group in groups {

@@ -104,23 +104,14 @@ enum SnapshotBuilder {
     private static func readCatalogue(_ workspace: Workspace) throws(StoreError) -> CatalogueState {
         try workspace.catalogue.read { db in
             let version = try Setting.int(db, Setting.dataVersion)
-            let segments = try Row.fetchAll(
-                db, sql: "SELECT id, file, row_count, min_ts, max_ts, bytes, level FROM segment ORDER BY id"
-            ).map {
-                SegmentInfo(
-                    id: $0["id"], file: $0["file"], rowCount: $0["row_count"], minTs: $0["min_ts"], maxTs: $0["max_ts"],
-                    bytes: $0["bytes"], level: $0["level"])
-            }
+            let segments = try SegmentInfo.fetchAll(db)
             let inbox = try Inbox.read(db, limit: Int.max)
-            var consumerOfKey: [UInt32] = [0]
+            let consumerOfKey = try Catalogue.consumerOfKey(db)
             var keys: [IdentityKey: UInt32] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, consumer_id, type, value FROM identity_key ORDER BY id")
-            while let row = try rows.next() {
-                let id = Int(row[0] as Int64)
-                if consumerOfKey.count <= id { consumerOfKey += [UInt32](repeating: 0, count: id + 1 - consumerOfKey.count) }
-                consumerOfKey[id] = UInt32(row[1] as Int64)
-                if !inbox.isEmpty, let type = IdentityKeyType(rawValue: UInt8(row[2] as Int64)) {
-                    keys[IdentityKey(type: type, value: row[3])] = UInt32(id)
+            if !inbox.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, type, value FROM identity_key") {
+                    guard let type = IdentityKeyType(rawValue: UInt8(row[1] as Int64)) else { continue }
+                    keys[IdentityKey(type: type, value: row[2])] = UInt32(row[0] as Int64)
                 }
             }
             return CatalogueState(version: version, segments: segments, consumerOfKey: consumerOfKey, inbox: inbox, keys: keys)

@@ -98,14 +98,7 @@ public final class Workspace: Sendable {
 
     /// The registered segments, oldest first.
     public func segments() throws(StoreError) -> [SegmentInfo] {
-        try catalogue.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, file, row_count, min_ts, max_ts, bytes, level FROM segment ORDER BY id")
-                .map { row in
-                    SegmentInfo(
-                        id: row["id"], file: row["file"], rowCount: row["row_count"], minTs: row["min_ts"],
-                        maxTs: row["max_ts"], bytes: row["bytes"], level: row["level"])
-                }
-        }
+        try catalogue.read { db in try SegmentInfo.fetchAll(db) }
     }
 
     /// A counter that changes whenever the data a snapshot sees changes.
@@ -126,4 +119,27 @@ public struct SegmentInfo: Sendable, Hashable, Codable {
     public var bytes: Int64
     /// 0 for segments written by ingest or flush, 1 for compacted ones.
     public var level: Int
+
+    /// Every registered segment, oldest first.
+    static func fetchAll(_ db: Database) throws -> [SegmentInfo] {
+        try Row.fetchAll(db, sql: "SELECT id, file, row_count, min_ts, max_ts, bytes, level FROM segment ORDER BY id").map {
+            SegmentInfo(
+                id: $0["id"], file: $0["file"], rowCount: $0["row_count"], minTs: $0["min_ts"], maxTs: $0["max_ts"],
+                bytes: $0["bytes"], level: $0["level"])
+        }
+    }
+}
+
+extension Catalogue {
+    /// The consumer id of every key id (index 0 unused), as the last commit resolved them.
+    static func consumerOfKey(_ db: Database) throws -> [UInt32] {
+        var map: [UInt32] = [0]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, consumer_id FROM identity_key ORDER BY id")
+        while let row = try rows.next() {
+            let id = Int(row[0] as Int64)
+            if map.count <= id { map += [UInt32](repeating: 0, count: id + 1 - map.count) }
+            map[id] = UInt32(row[1] as Int64)
+        }
+        return map
+    }
 }
