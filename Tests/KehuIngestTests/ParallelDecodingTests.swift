@@ -1,6 +1,6 @@
 import KehuIngest
 import KehuModel
-import Synchronization
+import Foundation
 import Testing
 
 @Suite struct ParallelDecodingTests {
@@ -111,14 +111,14 @@ import Testing
 
     @Test func progressReachesTheWholeFile() throws {
         let path = Fixture.path("canonical-five-bad.csv")
-        let seen = Mutex<[Int64]>([])
+        let seen = ProgressLog()
         let options = DecodeOptions(chunkSize: 2, progress: { done, total in
-            seen.withLock { $0.append(done) }
+            seen.record(done)
             #expect(total == 884)
         })
         var chunks = 0
         try decodeFile(path: path, format: .csv, options: options) { _ in chunks += 1 }
-        let done = seen.withLock { $0 }
+        let done = seen.values
         #expect(chunks > 1)
         #expect(done.count == chunks)
         #expect(done == done.sorted())
@@ -135,5 +135,25 @@ import Testing
             }
         }
         #expect(calls == 1)
+    }
+}
+
+/// Progress reports collected from the callback.
+///
+/// `@unchecked Sendable`: every access to `reports` holds `lock`.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [Int64] = []
+
+    func record(_ done: Int64) {
+        lock.lock()
+        reports.append(done)
+        lock.unlock()
+    }
+
+    var values: [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reports
     }
 }
