@@ -78,7 +78,7 @@ struct StoreTests {
         #expect(try ws.buildSnapshot().eventCount == 1)
         // Simulate a crash between writing a segment and committing it: an unregistered file.
         let orphan = ws.segmentsDirectory + "/123-abc.kseg"
-        FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
+        #expect(FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3])))
         let reopened = try Workspace(dataDirectory: dir.path, name: "brand", create: false)
         #expect(!FileManager.default.fileExists(atPath: orphan))
         #expect(try reopened.segments().count == 1)
