@@ -21,6 +21,9 @@ public final class Catalogue: Sendable {
             // Identity keys arrive in random order (hashed phones); a 64 MiB page cache keeps the
             // unique index in memory during large ingests instead of thrashing the default 2 MiB.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Multi-row inserts under a UNIQUE constraint keep a statement journal; on disk it
+            // costs two writes per page touched (measured: 190k pwrite calls for 95k new keys).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
