@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+// Kehu's benchmarks: a separate package so the main package never depends on the benchmark
+// harness. `swift package benchmark` runs the ordo-one benchmarks under Benchmarks/; the
+// `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB.
+import PackageDescription
+
+/// The main package, found by path. Its identity is the name of the folder that holds it, so the
+/// products are looked up under that name (`main` in the usual checkout, anything in a clone).
+let kehu: Package.Dependency = .package(path: "..")
+let kehuIdentity = Context.packageDirectory.split(separator: "/").dropLast().last.map { String($0).lowercased() } ?? "main"
+
+func kehuProduct(_ name: String) -> Target.Dependency {
+    .product(name: name, package: kehuIdentity)
+}
+
+let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+let benchmarkDependencies: [Target.Dependency] = [
+    "KehuWorkloads", "FoundationMetrics", kehuProduct("KehuModel"), kehuProduct("KehuStore"),
+    .product(name: "Benchmark", package: "benchmark"),
+]
+
+let package = Package(
+    name: "KehuBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        kehu,
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The workloads every benchmark and `kehu-measure` share: the simulated brand sized by
+        // events, stores built from generator batches, ingest stages, resident memory.
+        .target(
+            name: "KehuWorkloads",
+            dependencies: [
+                kehuProduct("KehuModel"), kehuProduct("KehuIngest"), kehuProduct("KehuStore"),
+                kehuProduct("KehuGenerator"), kehuProduct("KehuCommands"),
+            ],
+            path: "Sources/KehuWorkloads"),
+        // One-shot measurements as JSON, for run-foundation.sh (no harness, builds fast).
+        .executableTarget(
+            name: "kehu-measure",
+            dependencies: [
+                "KehuWorkloads", kehuProduct("KehuModel"), kehuProduct("KehuStore"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kehu-measure"),
+
+        // The custom metrics (events/s, bytes/event) the ordo-one benchmarks record.
+        .target(
+            name: "FoundationMetrics",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Sources/FoundationMetrics"),
+
+        // ordo-one benchmarks: `swift package benchmark --target <name>`.
+        .executableTarget(
+            name: "GeneratorBenchmarks",
+            dependencies: benchmarkDependencies,
+            path: "Benchmarks/GeneratorBenchmarks",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
+            name: "IngestBenchmarks",
+            dependencies: benchmarkDependencies,
+            path: "Benchmarks/IngestBenchmarks",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
+            name: "SnapshotBenchmarks",
+            dependencies: benchmarkDependencies,
+            path: "Benchmarks/SnapshotBenchmarks",
+            plugins: [benchmarkPlugin]),
+    ],
+    swiftLanguageModes: [.v6]
+)
