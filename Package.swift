@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Analyses: pure functions of a snapshot and parameters, and the reports they return.
-        .target(name: "KehuAnalytics", dependencies: ["KehuModel", "KehuStore"]),
+        .target(name: "KehuAnalytics", dependencies: ["KehuModel", "KehuStore", "KehuPredict"]),
         // Deterministic simulation of a brand for the demo, tests and benchmarks.
         .target(name: "KehuGenerator", dependencies: ["KehuModel"]),
         // BG/NBD, Gamma-Gamma, CLV.

@@ -78,6 +78,17 @@ struct OverviewTests {
         #expect(json.contains("\"gmvFen\" : 26000"))
     }
 
+    @Test("a free (zero-amount) payment without refunds is a purchase; zero refunds do not cancel it")
+    func freeOrder() throws {
+        // member:1 pays 0.00 for o1 (a gift): 1 paid order, 1 buyer, GMV 0.00, nothing refunded in full.
+        let (_, _, s) = try snapshot(of: [event("z1", TestClock.june1, .pay, ["member:1"], order: "o1", amount: 0)])
+        let o = WorkspaceOverview.compute(s)
+        #expect(o.paidOrders == 1)
+        #expect(o.buyers == 1)
+        #expect(o.fullyRefundedOrders == 0)
+        #expect(PaidOrder.all(in: s).count == 1)
+    }
+
     @Test("overview on generated-size data agrees with a plain recount over the snapshot")
     func agreesWithRecount() throws {
         // 300 consumers with deterministic pseudo-random orders, payments and refunds.
@@ -103,7 +114,7 @@ struct OverviewTests {
             if r.kind == .pay { paid[key, default: 0] += r.amount! } else { refunded[key, default: 0] += r.amount! }
             owner[r.keys[0], default: []].insert(key)
         }
-        let purchases = paid.filter { refunded[$0.key, default: 0] < $0.value }
+        let purchases = paid.filter { refunded[$0.key, default: 0] == 0 || refunded[$0.key, default: 0] < $0.value }
         let buyers = Set(purchases.keys.map { String($0.split(separator: "/")[0]) })
         #expect(o.gmvFen == gmv)
         #expect(o.refundsFen == refunds)

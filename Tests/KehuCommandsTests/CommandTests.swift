@@ -31,6 +31,8 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              clv                     Customer lifetime value: BG/NBD purchases,
+                                      probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into
                                       segments.
               compact                 Merge small segments into large ones sorted by

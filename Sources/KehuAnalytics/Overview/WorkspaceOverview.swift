@@ -97,7 +97,7 @@ public struct WorkspaceOverview: Report, Equatable {
                 }
                 var isBuyer = false
                 for (_, state) in orders where state.paid {
-                    if !state.unknown && state.refundedFen >= state.paidFen {
+                    if !state.unknown && state.refundedFen > 0 && state.refundedFen >= state.paidFen {
                         acc.fullyRefunded += 1
                         continue
                     }

@@ -1,0 +1,265 @@
+import Foundation
+import KehuModel
+import KehuPredict
+import KehuStore
+
+/// Parameters of `kehu clv` (docs/prediction.md has the models).
+public struct CustomerValueParameters: Sendable, Hashable {
+    /// Last day of the calibration period; default: the last day with data.
+    public var calibrationEnd: Day?
+    /// With a holdout: the last day of the holdout period, for predicted-against-actual.
+    public var holdoutEnd: Day?
+    public var horizonMonths: Int
+    public var timeScale: SummaryTimeScale
+    public var monthlyDiscountRate: Double
+    /// Consumers listed in the table, by CLV.
+    public var top: Int
+
+    public init(
+        calibrationEnd: Day? = nil, holdoutEnd: Day? = nil, horizonMonths: Int = 12, timeScale: SummaryTimeScale = .weeks,
+        monthlyDiscountRate: Double = 0.01, top: Int = 20
+    ) {
+        self.calibrationEnd = calibrationEnd
+        self.holdoutEnd = holdoutEnd
+        self.horizonMonths = horizonMonths
+        self.timeScale = timeScale
+        self.monthlyDiscountRate = monthlyDiscountRate
+        self.top = top
+    }
+}
+
+/// Customer lifetime value from the store's paid orders: BG/NBD for purchases and the chance a
+/// customer is still active, Gamma-Gamma for spend per purchase, CLV over a horizon.
+public struct CustomerValueReport: Report {
+    public var workspace: String
+    public var calibrationEnd: Day
+    public var holdoutEnd: Day?
+    public var horizonMonths: Int
+    public var unit: String
+    public var monthlyDiscountRate: Double
+    public var customers: Int
+    public var repeatCustomers: Int
+    public var purchaseModel: BGNBDParameters
+    public var purchaseLogLikelihood: Double
+    public var purchaseIterations: Int
+    public var spendModel: GammaGammaParameters
+    public var spendLogLikelihood: Double
+    public var totalCLV: Double
+    /// Every customer, highest CLV first.
+    public var values: [CustomerValue]
+    public var topCount: Int
+    /// With a holdout: predicted against actual purchases per calibration frequency.
+    public var holdout: [HoldoutLine]?
+
+    public struct CustomerValue: Sendable, Codable, Hashable {
+        public var consumerID: UInt32
+        public var frequency: Int
+        public var recency: Double
+        public var age: Double
+        /// Average repeat-period spend, yuan.
+        public var monetaryValue: Double
+        public var probabilityAlive: Double
+        public var expectedPurchases: Double
+        /// Expected spend per purchase, yuan.
+        public var expectedSpend: Double
+        /// Discounted value over the horizon, yuan.
+        public var clv: Double
+    }
+
+    public struct HoldoutLine: Sendable, Codable, Hashable {
+        /// Repeat purchases in calibration ("7+" collects the rest).
+        public var frequency: String
+        public var customers: Int
+        public var actual: Double
+        public var predicted: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case workspace, calibrationEnd, holdoutEnd, horizonMonths, unit, monthlyDiscountRate, customers, repeatCustomers
+        case purchaseModel, purchaseLogLikelihood, purchaseIterations, spendModel, spendLogLikelihood, totalCLV, top, holdout
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(workspace, forKey: .workspace)
+        try c.encode(calibrationEnd, forKey: .calibrationEnd)
+        try c.encodeIfPresent(holdoutEnd, forKey: .holdoutEnd)
+        try c.encode(horizonMonths, forKey: .horizonMonths)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(monthlyDiscountRate, forKey: .monthlyDiscountRate)
+        try c.encode(customers, forKey: .customers)
+        try c.encode(repeatCustomers, forKey: .repeatCustomers)
+        try c.encode(purchaseModel, forKey: .purchaseModel)
+        try c.encode(purchaseLogLikelihood, forKey: .purchaseLogLikelihood)
+        try c.encode(purchaseIterations, forKey: .purchaseIterations)
+        try c.encode(spendModel, forKey: .spendModel)
+        try c.encode(spendLogLikelihood, forKey: .spendLogLikelihood)
+        try c.encode(totalCLV, forKey: .totalCLV)
+        try c.encode(Array(values.prefix(topCount)), forKey: .top)
+        try c.encodeIfPresent(holdout, forKey: .holdout)
+    }
+
+    public var title: String { "Customer lifetime value 客户终身价值 (BG/NBD + Gamma-Gamma)" }
+
+    public var parameters: [ReportParameter] {
+        var list = [
+            ReportParameter("workspace", workspace),
+            ReportParameter("calibration end", calibrationEnd.description),
+        ]
+        if let holdoutEnd { list.append(ReportParameter("holdout end", holdoutEnd.description)) }
+        list += [
+            ReportParameter("horizon", "\(horizonMonths) months"),
+            ReportParameter("time unit", unit),
+            ReportParameter("monthly discount", String(format: "%.2f%%", monthlyDiscountRate * 100)),
+        ]
+        return list
+    }
+
+    /// Fits both models on the consumers' paid orders up to the calibration end and values them.
+    /// - Throws: ``CustomerValueError`` when there is nothing to fit or a model cannot be fitted.
+    public static func compute(_ snapshot: Snapshot, _ p: CustomerValueParameters) throws(CustomerValueError) -> CustomerValueReport {
+        let orders = PaidOrder.all(in: snapshot)
+        guard let lastTs = orders.map(\.firstPayTs).max() else { throw .noPaidOrders }
+        let zone = snapshot.zone
+        let calibrationEnd = p.calibrationEnd ?? zone.day(ofUTC: lastTs)
+        if let holdoutEnd = p.holdoutEnd, holdoutEnd <= calibrationEnd {
+            throw .invalid("the holdout must end after the calibration end (\(calibrationEnd))")
+        }
+        guard p.horizonMonths > 0 else { throw .invalid("the horizon must be at least one month") }
+        let purchases = orders.map { order in
+            Purchase(customer: order.consumer, day: Int(zone.day(ofUTC: order.firstPayTs).index), amountMinorUnits: order.netFen)
+        }
+        let summaries: [(customer: Int, summary: CustomerSummary)]
+        var holdoutRows: [CalibrationHoldoutCustomer<Int>] = []
+        do {
+            if let holdoutEnd = p.holdoutEnd {
+                holdoutRows = try CustomerSummary.calibrationAndHoldout(
+                    purchases, calibrationEnd: Int(calibrationEnd.index), observationEnd: Int(holdoutEnd.index),
+                    timeScale: p.timeScale)
+                summaries = holdoutRows.map { ($0.customer, $0.calibration) }
+            } else {
+                summaries = try CustomerSummary.summarize(purchases, calibrationEnd: Int(calibrationEnd.index), timeScale: p.timeScale)
+                    .map { ($0.customer, $0.summary) }
+            }
+        } catch {
+            throw .invalid("\(error)")
+        }
+        guard !summaries.isEmpty else { throw .noPaidOrders }
+        let data = summaries.map(\.summary)
+        let purchaseFit: ModelFit<BGNBDParameters>
+        let spendFit: ModelFit<GammaGammaParameters>
+        do { purchaseFit = try BGNBDParameters.fit(data) } catch { throw .purchaseModel("\(error)") }
+        do { spendFit = try GammaGammaParameters.fit(data) } catch { throw .spendModel("\(error)") }
+        let model: LifetimeValueModel
+        let clvs: [Double]
+        do {
+            model = try LifetimeValueModel(purchases: purchaseFit.parameters, spend: spendFit.parameters, timeUnit: p.timeScale.timeUnit)
+            clvs = try model.lifetimeValues(of: data, months: p.horizonMonths, monthlyDiscountRate: p.monthlyDiscountRate)
+        } catch {
+            throw .invalid("\(error)")
+        }
+        let horizon = Double(p.horizonMonths) * p.timeScale.timeUnit.unitsPerMonth
+        var values: [CustomerValue] = []
+        values.reserveCapacity(summaries.count)
+        for (index, customer) in summaries.enumerated() {
+            let s = customer.summary
+            values.append(CustomerValue(
+                consumerID: snapshot.consumerIDs[customer.customer], frequency: s.frequency, recency: s.recency, age: s.age,
+                monetaryValue: s.monetaryValue, probabilityAlive: purchaseFit.parameters.probabilityAlive(s),
+                expectedPurchases: purchaseFit.parameters.conditionalExpectedPurchases(within: horizon, for: s),
+                expectedSpend: spendFit.parameters.conditionalExpectedAverageProfit(s), clv: clvs[index]))
+        }
+        values.sort { ($0.clv, $1.consumerID) > ($1.clv, $0.consumerID) }
+
+        var holdout: [HoldoutLine]?
+        if !holdoutRows.isEmpty {
+            var groups: [Int: (n: Int, actual: Double, predicted: Double)] = [:]
+            for row in holdoutRows {
+                let bucket = min(row.calibration.frequency, 7)
+                let predicted = purchaseFit.parameters.conditionalExpectedPurchases(within: row.holdoutDuration, for: row.calibration)
+                var g = groups[bucket] ?? (0, 0, 0)
+                g.n += 1
+                g.actual += Double(row.holdoutFrequency)
+                g.predicted += predicted
+                groups[bucket] = g
+            }
+            holdout = groups.keys.sorted().map { k in
+                let g = groups[k]!
+                return HoldoutLine(
+                    frequency: k == 7 ? "7+" : "\(k)", customers: g.n, actual: g.actual / Double(g.n),
+                    predicted: g.predicted / Double(g.n))
+            }
+        }
+        return CustomerValueReport(
+            workspace: snapshot.workspace, calibrationEnd: calibrationEnd, holdoutEnd: p.holdoutEnd,
+            horizonMonths: p.horizonMonths, unit: p.timeScale.rawValue, monthlyDiscountRate: p.monthlyDiscountRate,
+            customers: data.count, repeatCustomers: data.filter { $0.frequency > 0 }.count,
+            purchaseModel: purchaseFit.parameters, purchaseLogLikelihood: purchaseFit.logLikelihood,
+            purchaseIterations: purchaseFit.iterations, spendModel: spendFit.parameters,
+            spendLogLikelihood: spendFit.logLikelihood, totalCLV: clvs.reduce(0, +), values: values, topCount: p.top,
+            holdout: holdout)
+    }
+
+    public func tables() -> [TextTable] {
+        var models = TextTable(title: "Models 模型", headers: ["model", "parameters", "log-likelihood"])
+        models.alignments = [.left, .left, .right]
+        models.rows = [
+            ["BG/NBD (purchases)", String(format: "r %.4f  α %.4f  a %.4f  b %.4f", purchaseModel.r, purchaseModel.alpha, purchaseModel.a, purchaseModel.b),
+             String(format: "%.2f", purchaseLogLikelihood)],
+            ["Gamma-Gamma (spend)", String(format: "p %.4f  q %.4f  v %.4f", spendModel.p, spendModel.q, spendModel.v),
+             String(format: "%.2f", spendLogLikelihood)],
+        ]
+        models.footnotes = [
+            "\(Figures.grouped(customers)) customers with a paid order, \(Figures.grouped(repeatCustomers)) with repeat purchases; "
+                + "total CLV " + Self.yuan(totalCLV) + ", mean " + Self.yuan(totalCLV / Double(max(customers, 1)))
+        ]
+        var top = TextTable(
+            title: "Top \(min(topCount, values.count)) consumers by CLV",
+            headers: ["consumer", "repeat purchases", "P(alive)", "expected purchases", "expected spend", "CLV"])
+        top.rows = values.prefix(topCount).map {
+            [
+                "\($0.consumerID)", "\($0.frequency)", String(format: "%.1f%%", $0.probabilityAlive * 100),
+                String(format: "%.2f", $0.expectedPurchases), Self.yuan($0.expectedSpend), Self.yuan($0.clv),
+            ]
+        }
+        var tables = [models, top]
+        if let holdout {
+            var table = TextTable(
+                title: "Calibration against holdout (mean repeat purchases per customer)",
+                headers: ["calibration repeat purchases", "customers", "actual", "predicted"])
+            table.rows = holdout.map {
+                [$0.frequency, Figures.grouped($0.customers), String(format: "%.3f", $0.actual), String(format: "%.3f", $0.predicted)]
+            }
+            let n = holdout.reduce(0) { $0 + $1.customers }
+            let actual = holdout.reduce(0.0) { $0 + $1.actual * Double($1.customers) }
+            let predicted = holdout.reduce(0.0) { $0 + $1.predicted * Double($1.customers) }
+            table.footnotes = [String(
+                format: "all " + Figures.grouped(n) + " customers: actual %.0f, predicted %.0f repeat purchases (error %+.1f%%)",
+                actual, predicted, actual > 0 ? (predicted - actual) / actual * 100 : 0)]
+            tables.append(table)
+        }
+        return tables
+    }
+
+    static func yuan(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        return Money.format(fen: Int64((value * 100).rounded()))
+    }
+}
+
+/// Why CLV could not be computed.
+public enum CustomerValueError: Error, Sendable, CustomStringConvertible {
+    case noPaidOrders
+    case invalid(String)
+    case purchaseModel(String)
+    case spendModel(String)
+
+    public var description: String {
+        switch self {
+        case .noPaidOrders: "the workspace has no paid orders before the calibration end, so there is nothing to model"
+        case .invalid(let message): message
+        case .purchaseModel(let message): "the purchase model (BG/NBD) cannot be fitted: \(message)"
+        case .spendModel(let message): "the spend model (Gamma-Gamma) cannot be fitted: \(message)"
+        }
+    }
+}
