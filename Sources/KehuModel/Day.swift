@@ -113,9 +113,12 @@ public struct DayRange: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Parses `D1..D2`; the first day must not be after the last.
     public static func parse(_ text: some StringProtocol) throws(TimeParseError) -> DayRange {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: true)
-        guard parts.count == 2, text.contains("..") else { throw .notADayRange }
-        let range = DayRange(try Day.parse(parts[0]), try Day.parse(parts[1]))
+        let string = String(text)
+        guard let separator = string.range(of: ".."),
+            !string[separator.upperBound...].contains("."), !string[..<separator.lowerBound].contains(".")
+        else { throw .notADayRange }
+        let range = DayRange(
+            try Day.parse(string[..<separator.lowerBound]), try Day.parse(string[separator.upperBound...]))
         guard range.first <= range.last else { throw .reversedRange }
         return range
     }

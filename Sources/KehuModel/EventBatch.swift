@@ -141,7 +141,8 @@ public struct EventBatch: Sendable {
         for field in EventField.allCases {
             if let value = record[field] { fieldCodes[field.rawValue] = tables[field.rawValue].intern(value) }
         }
-        let keyCodes = record.keys.map { keys.intern($0) }
+        // An empty key text would be code 0 ("absent"): it is not a key, so it is left out.
+        let keyCodes = record.keys.filter { !$0.isEmpty }.map { keys.intern($0) }
         append(
             fingerprint: record.fingerprint, ts: record.ts, kind: record.kind, keyCodes: keyCodes,
             fieldCodes: fieldCodes, amount: record.amount ?? Money.unknownFen,

@@ -45,12 +45,6 @@ public struct EventFingerprint: Sendable, Hashable, Comparable, Codable {
 /// A fast, stable 64-bit hash of bytes (a multiply-xorshift construction in the style of
 /// wyhash/murmur, processed 8 bytes at a time). Not cryptographic: for fingerprints and tables.
 public enum StableHash {
-    @inline(__always)
-    @usableFromInline static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let product = a.multipliedFullWidth(by: b)
-        return product.high ^ product.low
-    }
-
     /// - Complexity: O(n).
     @inlinable
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {

@@ -96,17 +96,15 @@ public struct IdentityKey: Sendable, Hashable, Codable, Comparable, CustomString
         switch type {
         case .phone:
             var digits = ""
-            var leadingPlus = false
             for (offset, ch) in trimmed.enumerated() {
                 if ch.isASCII, ch.isNumber { digits.append(ch); continue }
-                if ch == "+" && offset == 0 { leadingPlus = true; continue }
+                if ch == "+" && offset == 0 { continue }
                 if ch == " " || ch == "-" || ch == "(" || ch == ")" { continue }
                 throw .badPhone
             }
             if digits.hasPrefix("0086"), digits.count == 15 { digits.removeFirst(4) }
             else if digits.hasPrefix("86"), digits.count == 13 { digits.removeFirst(2) }
             guard digits.count >= 5, digits.count <= 15 else { throw .badPhone }
-            _ = leadingPlus
             return digits
         case .email:
             let lower = trimmed.lowercased()

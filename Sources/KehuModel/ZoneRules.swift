@@ -50,7 +50,8 @@ public struct ZoneRules: Sendable, Hashable, Codable {
     /// - Complexity: O(log t) in the number of transitions; O(1) for fixed-offset zones.
     @inlinable
     public func offsetMillis(atUTC ms: Int64) -> Int64 {
-        if offsets.count == 1 { return offsets[0] }
+        // Most instants are after the zone's last transition (Asia/Shanghai: 1991): O(1).
+        if ms >= transitions[transitions.count - 1] { return offsets[offsets.count - 1] }
         var low = 0
         var high = transitions.count - 1
         while low < high {

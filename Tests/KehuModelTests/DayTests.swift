@@ -90,3 +90,22 @@ struct DayJSONTests {
         }
     }
 }
+
+@Suite("Day ranges and zone lookups")
+struct DayRangeStrictnessTests {
+    @Test("a range is exactly D1..D2: three dots or a trailing separator are errors")
+    func strictRange() throws {
+        let range = try DayRange.parse("2026-11-01..2026-11-11")
+        #expect(range.dayCount == 11)
+        #expect(throws: TimeParseError.self) { _ = try DayRange.parse("2026-11-01...2026-11-11") }
+        #expect(throws: TimeParseError.self) { _ = try DayRange.parse("2026-11-01..2026-11-11..") }
+        #expect(throws: TimeParseError.self) { _ = try DayRange.parse("2026-11-11..2026-11-01") }
+    }
+
+    @Test("Shanghai offsets: +9 during its 1986-1991 summer time, +8 after the last transition")
+    func shanghaiAfterLastTransition() throws {
+        // 1988-07-01T12:00Z was summer time (+09:00); 2026-07-01T12:00Z is +08:00.
+        #expect(ZoneRules.shanghai.offsetMillis(atUTC: 583_675_200_000) == 9 * 3_600_000)
+        #expect(ZoneRules.shanghai.offsetMillis(atUTC: 1_782_907_200_000) == 8 * 3_600_000)
+    }
+}

@@ -90,3 +90,13 @@ import Testing
         #expect(EventKind.order.defaultStageSignal == nil)
     }
 }
+
+@Suite("EventBatch edge cases")
+struct EventBatchEdgeTests {
+    @Test("an empty key text is left out rather than stored as the absent code")
+    func emptyKey() {
+        var batch = EventBatch()
+        batch.append(EventRecord(eventID: "e", ts: 0, kind: .view, keys: ["", "member:1"], channel: "tmall"), source: 2)
+        #expect(batch.record(at: 0).keys == ["member:1"])
+    }
+}
