@@ -112,7 +112,8 @@ struct ColumnPlan: Sendable {
         for (index, name) in header.enumerated() {
             let column = name.withUnsafeBytes { CanonicalColumn(name: $0) }
             guard let column else {
-                throw .unknownColumn(source: source, name: Redaction.quotedName(name).map { String($0.dropFirst().dropLast()) }, position: index + 1)
+                let shown = name.isEmpty ? "" : Redaction.quotedName(name).map { String($0.dropFirst().dropLast()) }
+                throw .unknownColumn(source: source, name: shown, position: index + 1)
             }
             guard seen.insert(column).inserted else {
                 throw .duplicateColumn(source: source, name: column.name, position: index + 1)

@@ -42,7 +42,9 @@ public enum DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badHeader(let source, let reason):
             "\(source): line 1: the header cannot be read: \(reason)"
         case .unknownColumn(let source, let name, let position):
-            if let name {
+            if name == "" {
+                "\(source): line 1: column \(position) of the header has no name (a comma too many?); the canonical columns are \(CanonicalColumn.allNames)"
+            } else if let name {
                 "\(source): line 1: unknown column '\(name)' (column \(position)); the canonical columns are \(CanonicalColumn.allNames). To read another layout, give a column mapping"
             } else {
                 "\(source): line 1: column \(position) of the header is not a column name (is the header line missing?); the canonical columns are \(CanonicalColumn.allNames)"

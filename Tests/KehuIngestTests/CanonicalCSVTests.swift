@@ -120,6 +120,9 @@ import Testing
             try decodeAll("ts,keys,kind,colour,channel\n")
         }
         #expect(throws: DecodeError.missingColumn(source: "test", column: "kind")) { try decodeAll("ts,keys,channel\n") }
+        let trailing = #expect(throws: DecodeError.self) { try decodeAll("ts,keys,kind,channel,\n") }
+        #expect(trailing == .unknownColumn(source: "test", name: "", position: 5))
+        #expect(trailing?.description.contains("column 5 of the header has no name") == true)
         #expect(throws: DecodeError.duplicateColumn(source: "test", name: "ts", position: 4)) {
             try decodeAll("ts,keys,kind,ts,channel\n")
         }
