@@ -39,7 +39,7 @@ extension BGNBDParameters {
     /// notes in `docs/prediction.md`.
     /// - Parameter t: Length of the window, in the unit α was fitted in; 0 gives 0.
     /// - Complexity: one adaptive quadrature: typically 100–250 integrand evaluations, up to about
-    ///   15 000 for extreme shapes such as a = b = 0.001.
+    ///   1 100 at the boundary (a or b below 0.1 down to 1e-9, split off exactly there).
     public func expectedPurchases(within t: Double) -> Double {
         guard t > 0 else { return 0 }
         return PurchaseIntegral(a: a, beta: b, n: r).value(at: t / alpha)
@@ -57,7 +57,7 @@ extension BGNBDParameters {
     ///   - recency: t_x.
     ///   - age: T.
     /// - Complexity: one adaptive quadrature: typically 100–250 integrand evaluations, up to about
-    ///   15 000 for extreme shapes such as a = b = 0.001.
+    ///   1 100 at the boundary (a or b below 0.1 down to 1e-9, split off exactly there).
     public func conditionalExpectedPurchases(within t: Double, frequency x: Int, recency: Double, age: Double) -> Double {
         guard t > 0 else { return 0 }
         let xd = Double(x)

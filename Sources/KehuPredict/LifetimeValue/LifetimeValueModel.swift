@@ -116,7 +116,7 @@ public struct LifetimeValueModel: Sendable, Hashable {
         let xd = Double(x)
         let integral = PurchaseIntegral(a: purchases.a, beta: purchases.b + xd, n: purchases.r + xd)
         scaled.withUnsafeBufferPointer { s in
-            cumulative.withUnsafeMutableBufferPointer { out in integral.evaluate(s, into: out) }
+            cumulative.withUnsafeMutableBufferPointer { out in _ = integral.evaluate(s, into: out) }
         }
         var total = 0.0
         for k in 1...months {
