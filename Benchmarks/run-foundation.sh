@@ -8,7 +8,7 @@
 #   --events N    events to generate and ingest (about; 10M by default, e.g. 1M, 500k)
 #   --runs N      timed runs of each ingest (median reported; 3 by default)
 #   --with-100m   also build a 100M-event store from generator batches (no CSV) and measure its
-#                 snapshot: about 10 GB of disk, about 15 GB of RAM, many minutes
+#                 snapshot: about 10 GB of disk, about 11 GB of RAM, about 8 more minutes
 #   --work DIR    where the CSV, data directories and results go (default
 #                 $KEHU_BENCH_DIR/foundation, or /tmp/kehu-bench/foundation); never the repo
 #   --keep        keep the CSV and data directories afterwards

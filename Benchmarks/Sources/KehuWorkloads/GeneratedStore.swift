@@ -32,8 +32,26 @@ public struct GeneratedStore: Sendable, Codable {
         events: Int, dataDirectory: String, workspace name: String = "default", chunkSize: Int = 262_144,
         compact: Bool = true, progress: ((Int) -> Void)? = nil
     ) throws -> GeneratedStore {
-        let simulator = try BenchmarkBrand.simulator(events: events)
         let workspace = try Workspace(dataDirectory: dataDirectory, name: name, create: true)
+        // The session holds the workspace's writer lock until it is released, so it lives only
+        // inside `ingest` (as in FileIngest.run); compaction takes the same lock afterwards.
+        let (committed, ingestSeconds, commitSeconds) = try ingest(
+            events: events, into: workspace, chunkSize: chunkSize, progress: progress)
+        var compactSeconds = 0.0
+        if compact {
+            compactSeconds = try Stopwatch.time { () throws(StoreError) in try Compactor.compact(workspace, minSegments: 8) }.seconds
+        }
+        return GeneratedStore(
+            dataDirectory: dataDirectory, workspace: name, events: committed.accepted, consumers: committed.consumers,
+            ingestSeconds: ingestSeconds, commitSeconds: commitSeconds, compactSeconds: compactSeconds,
+            segmentsWritten: committed.segments, segmentsAfterCompaction: try workspace.segments().count)
+    }
+
+    /// Feeds the simulator's batches through one session and commits it.
+    private static func ingest(
+        events: Int, into workspace: Workspace, chunkSize: Int, progress: ((Int) -> Void)?
+    ) throws -> (committed: IngestSession.CommitSummary, ingestSeconds: Double, commitSeconds: Double) {
+        let simulator = try BenchmarkBrand.simulator(events: events)
         let session = try IngestSession(workspace: workspace)
         let hasher = KeyHasher(salt: workspace.salt)
         var ingested = 0
@@ -63,16 +81,10 @@ public struct GeneratedStore: Sendable, Codable {
         }
         let ingestSeconds = ingest.seconds
         let (committed, commitSeconds) = try Stopwatch.time { () throws(StoreError) in
-            try session.commit(.init(sources: ["generator:\(summary.consumers)c-\(BenchmarkBrand.days)d-s\(BenchmarkBrand.seed)"],
+            try session.commit(.init(
+                sources: ["generator:\(summary.consumers)c-\(BenchmarkBrand.days)d-s\(BenchmarkBrand.seed)"],
                 read: summary.events, rejected: 0))
         }
-        var compactSeconds = 0.0
-        if compact {
-            compactSeconds = try Stopwatch.time { () throws(StoreError) in try Compactor.compact(workspace, minSegments: 8) }.seconds
-        }
-        return GeneratedStore(
-            dataDirectory: dataDirectory, workspace: name, events: committed.accepted, consumers: committed.consumers,
-            ingestSeconds: ingestSeconds, commitSeconds: commitSeconds, compactSeconds: compactSeconds,
-            segmentsWritten: committed.segments, segmentsAfterCompaction: try workspace.segments().count)
+        return (committed, ingestSeconds, commitSeconds)
     }
 }

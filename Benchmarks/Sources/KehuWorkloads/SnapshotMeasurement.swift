@@ -27,7 +27,8 @@ public struct SnapshotMeasurement: Sendable, Codable {
     /// gap to ``residentGrowthBytes`` is freed build scratch that glibc kept for reuse.
     public var residentGrowthAfterTrimBytes: Int
     public var residentGrowthAfterTrimPerEvent: Double
-    /// The highest resident size during the build, less `residentBefore`.
+    /// The highest resident size during the build (the larger of `VmHWM` and a 5 ms sampler,
+    /// see ``ResidentSampler``), less `residentBefore`.
     public var peakGrowthBytes: Int
     public var peakGrowthPerEvent: Double
 
@@ -36,11 +37,18 @@ public struct SnapshotMeasurement: Sendable, Codable {
     public static func measure(dataDirectory: String, workspace name: String = "default") throws -> (SnapshotMeasurement, Snapshot) {
         let workspace = try Workspace(dataDirectory: dataDirectory, name: name, create: false)
         let segments = try workspace.segments().count
+        // Free pages the allocator kept from earlier work (a previous build in the same process)
+        // go back first, so the growth counts this build's pages, not reuse of old ones.
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
         ResidentMemory.resetPeak()
         let before = ResidentMemory.current() ?? 0
+        let sampler = ResidentSampler()
         let (snapshot, seconds) = try Stopwatch.time { () throws(StoreError) in try workspace.buildSnapshot() }
+        let sampled = sampler.stop()
         let after = ResidentMemory.current() ?? 0
-        let peak = max(ResidentMemory.peak() ?? after, after)
+        let peak = max(ResidentMemory.peak() ?? after, sampled, after)
         #if canImport(Glibc)
         _ = glibcMallocTrim(0)
         #endif
