@@ -233,3 +233,27 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("Store: the writer lock")
+struct WriterLockTests {
+    @Test("a committed session releases the writer lock at once, so compaction in the same scope does not wait")
+    func lockReleasedAtCommit() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        for run in 0..<2 { try ingest([event("l\(run)", june1, .view, ["member:\(run)"])], into: ws) }
+        let session = try IngestSession(workspace: ws)
+        let (b, keys) = batch([event("l9", june1, .view, ["member:9"])])
+        try session.add(b, keys: keys)
+        _ = try session.commit(.init(sources: ["test"], read: 1, rejected: 0))
+        // The session is still referenced here; with the lock held this would block forever.
+        #expect(try Compactor.compact(ws, minSegments: 2).inputSegments == 3)
+        withExtendedLifetime(session) {}
+        // An abandoned session releases it too.
+        let abandoned = try IngestSession(workspace: ws)
+        abandoned.abandon()
+        #expect(try ws.segments().count == 1)
+        let next = try IngestSession(workspace: ws)
+        next.abandon()
+        withExtendedLifetime(abandoned) {}
+    }
+}

@@ -12,7 +12,8 @@ import KehuModel
 /// writer lock for its whole life, so key ids assigned in memory cannot collide.
 public final class IngestSession {
     public let workspace: Workspace
-    private let lock: FileLock
+    /// The workspace's writer lock, released as soon as the session commits or is abandoned.
+    private var lock: FileLock?
     private var fingerprints: FingerprintSet
     private var keyIDs: [IdentityKey: UInt32] = [:]
     private var previousConsumer: [UInt32]
@@ -352,6 +353,7 @@ public final class IngestSession {
         }
         Trace.note("catalogue transaction", since: t0)
         finished = true
+        lock = nil
         return summary
     }
 
@@ -370,6 +372,7 @@ public final class IngestSession {
         finished = true
         for segment in written { try? FileIO.remove(workspace.segmentPath(segment.file)) }
         try? FileIO.syncDirectory(workspace.segmentsDirectory)
+        lock = nil
     }
 
     deinit { abandon() }
