@@ -4,12 +4,14 @@ import KehuIdentity
 import KehuModel
 
 /// One ingest into a workspace: batches go in, duplicates are dropped, identity keys become key
-/// ids, and each batch becomes a segment file; ``commit(_:)`` then registers every segment, the
-/// new keys and links, and the re-resolved consumers in one catalogue transaction.
+/// ids, and rows are written as segment files of up to ``segmentRows`` rows; ``commit(_:)`` then
+/// writes the last one and registers every segment, the new keys and links, and the re-resolved
+/// consumers in one catalogue transaction.
 ///
 /// Until the commit nothing is visible: a crash or ``abandon()`` leaves the workspace as it was
 /// (the unregistered files are removed at the next open). The session holds the workspace's
-/// writer lock for its whole life, so key ids assigned in memory cannot collide.
+/// writer lock from its start until it commits or is abandoned, so key ids assigned in memory
+/// cannot collide with another writer's.
 public final class IngestSession {
     public let workspace: Workspace
     /// The workspace's writer lock, released as soon as the session commits or is abandoned.
