@@ -25,6 +25,8 @@ public final class Snapshot: Sendable {
     /// Per ``EventField``: the values.
     public let dictionaries: [StringTable]
     public let commerce: CommerceColumns
+    /// Values analyses derive from this snapshot once (see ``DerivedCache``).
+    public let derived = DerivedCache()
 
     init(
         workspace: String, zone: ZoneRules, dataVersion: Int64, consumerIDs: [UInt32], eventStart: [UInt32],
