@@ -50,7 +50,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kehu", dependencies: ["KehuCommands"]),
         // Test support: temporary workspaces, hand-built events, a fixed clock.
-        .target(name: "KehuTesting", dependencies: ["KehuModel", "KehuStore"]),
+        .target(name: "KehuTesting", dependencies: ["KehuModel", "KehuStore", "KehuGenerator", "KehuIngest"]),
 
         .testTarget(name: "KehuModelTests", dependencies: ["KehuModel"]),
         .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,8 @@
 import Foundation
 import KehuModel
 import KehuStore
+import KehuGenerator
+import KehuIngest
 
 /// A fresh directory under the system temporary directory, removed when the value is dropped.
 public final class TemporaryDirectory: Sendable {
@@ -67,5 +69,27 @@ public func snapshot(of records: [EventRecord]) throws -> (TemporaryDirectory, W
     let dir = TemporaryDirectory()
     let workspace = try Workspace(dataDirectory: dir.path, name: "test", create: true)
     if !records.isEmpty { try ingest(records, into: workspace) }
+    return (dir, workspace, try workspace.buildSnapshot())
+}
+
+/// A simulated brand ingested into a temporary workspace, for checking analyses on generated
+/// data against a second, simpler computation. Phones and emails are hashed as at real ingest.
+/// The same arguments give the same brand.
+public func generatedSnapshot(
+    consumers: Int = 1_500, days: Int = 400, seed: UInt64 = 20_261_123
+) throws -> (TemporaryDirectory, Workspace, Snapshot) {
+    let dir = TemporaryDirectory(prefix: "kehu-generated")
+    let workspace = try Workspace(dataDirectory: dir.path, name: "generated", create: true)
+    let simulator = try BrandSimulator(BrandConfig(consumers: consumers, days: days, seed: seed))
+    let hasher = KeyHasher(salt: workspace.salt)
+    let session = try IngestSession(workspace: workspace)
+    var read = 0
+    try simulator.forEachChunk(maxEvents: 50_000) { (events: EventBatch) throws(StoreError) in
+        read += events.count
+        try session.add(events) { (raw: String) throws(StoreError) -> IdentityKey in
+            do { return try hasher.identityKey(raw: raw) } catch { fatalError("generated key \(raw): \(error)") }
+        }
+    }
+    _ = try session.commit(.init(sources: ["generated"], read: read, rejected: 0))
     return (dir, workspace, try workspace.buildSnapshot())
 }
