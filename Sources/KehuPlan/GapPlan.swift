@@ -128,12 +128,9 @@ public struct GapPlan: Report, Codable {
         ] + parametersUsed.rules.reportParameters
     }
 
-    /// 0.0001 fen as money, e.g. "¥12.3456".
+    /// 0.0001 fen as money rounded to the fen, e.g. "¥12.35" (shown; the chain keeps the fine units).
     static func fineMoney(_ units: Int64) -> String {
-        let fen = units / 10_000
-        let rest = units % 10_000
-        let digits = String(rest + 10_000).dropFirst(2)  // hundredths of a fen, 2 digits
-        return Money.format(fen: fen) + (digits == "00" ? "" : String(digits))
+        Money.format(fen: units / 10_000 + (units % 10_000 >= 5_000 ? 1 : 0))
     }
 
     public func tables() -> [TextTable] {
@@ -184,11 +181,15 @@ public struct GapPlan: Report, Codable {
                     } ?? "-",
                 ])
             }
+            if allocation == nil, let allocationNote { alone.footnotes.append(allocationNote) }
             tables.append(alone)
+            guard let allocation else {
+                return tables + [assumptionTable]
+            }
             var allocated = TextTable(
                 title: "5. Cheapest allocation under costs and capacities",
                 headers: ["group", "阶段", "cost per consumer", "capacity", "consumers added", "cost", "GMV covered"])
-            if let allocation {
+            do {
                 for line in allocation.lines {
                     let g = groups[line.group.rawValue]
                     allocated.rows.append([
@@ -208,10 +209,13 @@ public struct GapPlan: Report, Codable {
             if let allocationNote { allocated.footnotes.append(allocationNote) }
             tables.append(allocated)
         }
+        return tables + [assumptionTable]
+    }
+
+    private var assumptionTable: TextTable {
         var notes = TextTable(title: "Assumptions", headers: ["#", "assumption"], alignments: [.right, .left])
         notes.rows = assumptions.enumerated().map { ["\($0.offset + 1)", $0.element] }
-        tables.append(notes)
-        return tables
+        return notes
     }
 
     /// Runs the deduction.
