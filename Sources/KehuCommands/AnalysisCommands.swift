@@ -5,7 +5,8 @@ import KehuStore
 /// Runs a catalogued analysis for a command: builds the snapshot (progress on stderr), runs the
 /// analysis with the arguments gathered from the command's options, and prints the result.
 /// Bad arguments and data that cannot support the analysis end with a message and exit 1.
-func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: GlobalOptions, format: OutputFormat) throws {
+@discardableResult
+func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: GlobalOptions, format: OutputFormat) throws -> any Report {
     let workspace = try global.openWorkspace()
     let progress = ProgressLine("snapshot")
     let snapshot = try workspace.buildSnapshot { progress.update($0) }
@@ -18,6 +19,7 @@ func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: G
         throw ExitCode(1)
     }
     print(report.rendered(as: format), terminator: "")
+    return report
 }
 
 /// `--as-of D` and the AIPL rule options, shared by stage-based commands.

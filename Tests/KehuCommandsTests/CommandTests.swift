@@ -31,8 +31,13 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
+              plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
+              campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
+                                      养草 nurturing.
               flush                   Move events waiting in the streaming inbox into
                                       segments.
               compact                 Merge small segments into large ones sorted by
