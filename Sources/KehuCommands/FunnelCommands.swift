@@ -18,7 +18,7 @@ struct FromToOptions: ParsableArguments {
 struct FunnelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funnel",
-        abstract: "Conversion funnel: consumers reaching each step within a window, conversion, drop-off, time to convert.",
+        abstract: "Conversion funnel: consumers per step within a window, drop-off, time to convert.",
         discussion: """
             Steps are event kinds in order, each with optional conditions in brackets: \
             view[channel=tmall|jd],cart,order,pay. A chain starts at a step-1 event from --from to --to; \
@@ -61,7 +61,7 @@ struct FunnelCommand: ParsableCommand {
 struct OrdersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orders",
-        abstract: "Order diagnostics: orders not paid within a time limit.",
+        abstract: "Orders not paid within a time limit (kehu orders unpaid).",
         subcommands: [UnpaidOrdersCommand.self])
 }
 

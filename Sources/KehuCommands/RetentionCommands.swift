@@ -4,7 +4,7 @@ import KehuAnalytics
 struct RetentionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention",
-        abstract: "Cohort retention: consumers by week or month of first purchase or visit, and who came back in each later period.",
+        abstract: "Cohort retention: who came back in each week or month after their first purchase or visit.",
         discussion: "Cohorts from the period holding --from (default: 12 periods) through --to, the as-of day.")
 
     @OptionGroup var global: GlobalOptions

@@ -31,6 +31,16 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
+              funnel                  Conversion funnel: consumers per step within a
+                                      window, drop-off, time to convert.
+              orders                  Orders not paid within a time limit (kehu orders
+                                      unpaid).
+              retention               Cohort retention: who came back in each week or month
+                                      after their first purchase or visit.
+              lifecycle               Buyer lifecycle per week or month: new, returning,
+                                      resurrecting and dormant buyers.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into
