@@ -207,6 +207,7 @@ public struct AnalysisArguments: Sendable, Hashable {
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
         .aipl,
+        .channels, .price, .content,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
