@@ -310,7 +310,8 @@ public struct ChannelQualityReport: Report {
         func name(_ table: StringTable, _ code: Int) -> String { code == 0 ? "(none)" : table.string(UInt32(code)) ?? "(none)" }
         func row(_ g: Int, _ tally: Tally) -> Row {
             var row: Row
-            switch breakdown {
+            switch g == totalSlot ? nil : breakdown {
+            case nil: row = Row(channel: nil, touchpoint: nil)
             case .channel: row = Row(channel: name(channels, g), touchpoint: nil)
             case .touchpoint: row = Row(channel: nil, touchpoint: name(touchpoints, g))
             case .both: row = Row(channel: name(channels, g / touchpointCount), touchpoint: name(touchpoints, g % touchpointCount))
@@ -328,8 +329,6 @@ public struct ChannelQualityReport: Report {
         var rows: [Row] = []
         for g in 0..<groupCount where tallies[g].reached > 0 { rows.append(row(g, tallies[g])) }
         var total = row(totalSlot, tallies[totalSlot])
-        total.channel = nil
-        total.touchpoint = nil
 
         var unattributed: Int64?
         if let costs {
