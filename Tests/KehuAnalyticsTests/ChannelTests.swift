@@ -130,7 +130,7 @@ struct ChannelTests {
 
     /// By channel: tmall cost 100 + 50.50 = 150.50; per new buyer 150.50 / 2 = 75.25;
     /// ROI 200.00 / 150.50 = 1.3289 -> "1.33". douyin 300.00, no new buyer, ROI 0.00.
-    /// wechat_mp 99.99 gets a row with no activity. jd and pos: cost 0, no ROI.
+    /// wechat_mp 99.99 gets a row with no activity. jd and pos have no cost line: no cost, no ROI.
     /// Total cost 550.49; per new buyer 550.49 / 3 = 183.4967 -> 183.50; ROI 280 / 550.49 = 0.5086 -> "0.51".
     /// By touchpoint: ad 100.00, search 50.50 (per new buyer 25.25); douyin and wechat_mp lines
     /// have no touchpoint: 399.99 unattributed, in the total only.
@@ -152,7 +152,7 @@ struct ChannelTests {
         #expect(douyin.costFen == 30_000 && douyin.costPerNewBuyerFen == nil && douyin.roi == 0)
         let wechat = r.rows[4]
         #expect(wechat.reached == 0 && wechat.costFen == 9_999)
-        #expect(r.rows[1].costFen == 0 && r.rows[1].roi == nil)
+        #expect(r.rows[1].costFen == nil && r.rows[1].costPerNewBuyerFen == nil && r.rows[1].roi == nil)
         #expect(r.total.costFen == 55_049)
         #expect(r.total.costPerNewBuyerFen == 18_350)
         #expect(ChannelQualityReport.ratio(r.total.gmvFen, r.total.costFen!) == "0.51")

@@ -31,6 +31,15 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
+              channels                Channel quality (渠道质量): reach, A→I and I→P
+                                      conversion, buyers, GMV, new-to-brand buyers, cost
+                                      and ROI.
+              price                   Price sensitivity (价格敏感): buyers by share of
+                                      discounted purchases, and 以价换量 per SKU.
+              content                 Content seeding (内容种草): purchase rate after a content
+                                      view against non-viewers in the same AIPL stage.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into

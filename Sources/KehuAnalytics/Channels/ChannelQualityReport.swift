@@ -352,7 +352,8 @@ public struct ChannelQualityReport: Report {
             }
             for r in rows.indices {
                 let k = key(rows[r].channel, rows[r].touchpoint)
-                rows[r].apply(costFen: costByKey.removeValue(forKey: k) ?? 0)
+                // A row without a cost line shows no cost (not a cost of zero).
+                if let cost = costByKey.removeValue(forKey: k) { rows[r].apply(costFen: cost) }
             }
             for (k, cost) in costByKey.sorted(by: { $0.key < $1.key }) {
                 let pieces = k.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
