@@ -13,8 +13,8 @@ public struct Kehu: ParsableCommand {
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
             AIPLCommand.self, FunnelCommand.self, OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self,
-            CLVCommand.self, PlanCommand.self, CampaignCommand.self, FlushCommand.self, CompactCommand.self,
-            DevCommand.self,
+            ChannelsCommand.self, PriceCommand.self, ContentCommand.self, CLVCommand.self, PlanCommand.self,
+            CampaignCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
         ])
 
     public init() {}

@@ -208,6 +208,7 @@ public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
         .aipl,
         .funnel, .ordersUnpaid, .retention, .lifecycle,
+        .channels, .price, .content,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
