@@ -206,7 +206,7 @@ public struct AnalysisArguments: Sendable, Hashable {
 /// Every analysis, in the order help and the dashboard list them.
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
-        .aipl,
+        .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
