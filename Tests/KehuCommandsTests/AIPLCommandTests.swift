@@ -68,11 +68,12 @@ struct AIPLCommandTests {
         #expect(figures["activeMembers"] as? Int == 0)
         let fastTrend = try Self.json(try runKehu(["fast", "--trend", "week", "--to", "2026-06-30", "--data", data, "--format", "json"]))
         #expect((fastTrend["points"] as? [Any])?.count == 12)
+        withExtendedLifetime(dir) {}
     }
 
     @Test("option combinations that make no sense say what to do")
     func validation() throws {
-        let (_, data) = try Self.workspace()
+        let (dir, data) = try Self.workspace()
         let fromWithoutTrend = try runKehu(["aipl", "--from", "2026-06-01", "--data", data])
         #expect(fromWithoutTrend.status != 0)
         #expect(fromWithoutTrend.stderr.contains("add --trend day or --trend week"))
@@ -83,5 +84,6 @@ struct AIPLCommandTests {
         #expect(badBy.stderr.contains("by 'channel': expected one of category"))
         let backwards = try runKehu(["aipl", "flow", "--from", "2026-06-30", "--to", "2026-06-01", "--data", data])
         #expect(backwards.stderr.contains("from '2026-06-30': must be on or before `to`"))
+        withExtendedLifetime(dir) {}
     }
 }

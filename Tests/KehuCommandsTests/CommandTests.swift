@@ -31,6 +31,10 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
+              fast                    FAST consumer health: operable consumers, advancing
+                                      rate, members and active members.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into
