@@ -209,6 +209,7 @@ public enum AnalysisCatalogue {
         .aipl,
         .funnel, .ordersUnpaid, .retention, .lifecycle,
         .channels, .price, .content,
+        .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
