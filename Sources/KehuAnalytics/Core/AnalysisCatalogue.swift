@@ -207,6 +207,8 @@ public struct AnalysisArguments: Sendable, Hashable {
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
         .aipl,
+        .visitors,
+        .nine,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
