@@ -31,6 +31,12 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
+              visitors                Customer-operations view: visitors as 新访 / 回访 / 老客,
+                                      growth paths, revisits of non-buyers.
+              nine                    The nine metrics: new, old and dormant customers ×
+                                      traffic, conversion, AOV, reconciled with GMV.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into
