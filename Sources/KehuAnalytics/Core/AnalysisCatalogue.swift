@@ -210,6 +210,8 @@ public enum AnalysisCatalogue {
         .funnel, .ordersUnpaid, .retention, .lifecycle,
         .channels, .price, .content,
         .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
+        .visitors,
+        .nine,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
