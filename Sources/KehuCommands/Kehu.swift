@@ -12,7 +12,7 @@ public struct Kehu: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
-            AIPLCommand.self, CLVCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
+            AIPLCommand.self, RFMCommand.self, ProfileCommand.self, CLVCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
         ])
 
     public init() {}

@@ -207,6 +207,8 @@ public struct AnalysisArguments: Sendable, Hashable {
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
         .aipl,
+        .rfm,
+        .profile,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
