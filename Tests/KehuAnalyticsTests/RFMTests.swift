@@ -114,7 +114,8 @@ struct RFMTests {
         // Two days later member:8's order o8a is refunded in full: F 1, M ¥30.
         let after = RFMTable.compute(s, asOf: Self.asOf.advanced(by: 2))
         let m8 = try #require(try ConsumerIdentity.lookup(IdentityKey.parse("member:8"), in: workspace))
-        let row8 = try #require(after.row(ofConsumer: try #require(s.denseIndex(ofConsumer: m8.consumerID))))
+        let c8 = try #require(s.denseIndex(ofConsumer: m8.consumerID))
+        let row8 = try #require(after.row(ofConsumer: c8))
         #expect(after.frequency[row8] == 1)
         #expect(after.monetaryFen[row8] == 3_000)
         // With a 30-day window only the June/late-May buyers remain: 1, 2, 3 (05-31), 6, 8.
@@ -163,9 +164,10 @@ struct RFMTests {
         #expect(RFMTable.sortedScores([7, 7, 7]) == [1, 1, 1])
         // Ten distinct values: 1,1,2,2,3,3,4,4,5,5.
         #expect(RFMTable.sortedScores((0..<10).map(Int64.init)) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
-        // A single consumer scores 1; large values fall back to sorting and agree.
+        // A single consumer scores 1; large values fall back to sorting: 1,000,000 has 2 worse
+        // → 1 + 10/3 = 4; 2 has 1 worse → 1 + 5/3 = 2.
         #expect(RFMTable.smallValueScores([3], higherIsBetter: true) == [1])
-        #expect(RFMTable.smallValueScores([1, 1_000_000, 2], higherIsBetter: true) == [1, 3, 2])
+        #expect(RFMTable.smallValueScores([1, 1_000_000, 2], higherIsBetter: true) == [1, 4, 2])
     }
 
     @Test("segment table: first match in the package's order")

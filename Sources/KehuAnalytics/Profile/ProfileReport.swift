@@ -275,7 +275,9 @@ public struct ProfileReport: Report {
 
     /// The CLV report of the whole base as of a day, fitted once per snapshot and day.
     static func baseCLV(_ snapshot: Snapshot, asOf day: Day) -> Result<CustomerValueReport, CustomerValueError> {
-        snapshot.derived.value("ProfileCLV.\(day.index)") { () -> Result<CustomerValueReport, CustomerValueError> in
+        // Derived values cannot be built inside another's build: build what the CLV groups read first.
+        _ = RFMTable.of(snapshot, asOf: day, days: 365)
+        return snapshot.derived.value("ProfileCLV.\(day.index)") { () -> Result<CustomerValueReport, CustomerValueError> in
             do throws(CustomerValueError) {
                 return .success(try CustomerValueReport.compute(snapshot, CustomerValueParameters(calibrationEnd: day, top: 0)))
             } catch {

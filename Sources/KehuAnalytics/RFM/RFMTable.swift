@@ -55,7 +55,9 @@ public struct RFMTable: Sendable {
 
     /// The shared table of a snapshot for a day and window, built on first use.
     public static func of(_ snapshot: Snapshot, asOf day: Day, days: Int = 365) -> RFMTable {
-        snapshot.derived.value("RFMTable.\(day.index).\(days)") { compute(snapshot, asOf: day, days: days) }
+        // Derived values cannot be built inside another's build: build the index first.
+        _ = PurchaseIndex.of(snapshot)
+        return snapshot.derived.value("RFMTable.\(day.index).\(days)") { compute(snapshot, asOf: day, days: days) }
     }
 
     private struct Part: Sendable {
