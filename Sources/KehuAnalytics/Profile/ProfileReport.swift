@@ -356,7 +356,7 @@ public struct ProfileReport: Report {
 
     public func tables() -> [TextTable] {
         var tables: [TextTable] = []
-        var summary = TextTable(title: "Consumer #\(consumerID) 基本信息", headers: ["", ""], alignments: [.left, .left])
+        var summary = TextTable(title: "Consumer #\(consumerID) 基本信息", headers: ["measure", "value"], alignments: [.left, .left])
         summary.rows = [
             ["events (to \(asOf))", Figures.grouped(events)],
             ["first seen", firstSeen ?? "-"],

@@ -160,10 +160,10 @@ public struct RFMReport: Report {
             bandsTable.footnotes.append(
                 "\(Figures.grouped(unknownAmountOrders)) orders had no amount in the source (e.g. Taobao UserBehavior) and add ¥0 to M")
         }
-        func groupTable(_ title: String, _ groups: [Group]) -> TextTable {
+        func groupTable(_ title: String, _ first: String, _ groups: [Group]) -> TextTable {
             var table = TextTable(
                 title: title,
-                headers: ["segment", "中文", "rule", "customers", "share", "GMV share", "mean R (days)", "mean F", "mean M"])
+                headers: [first, "中文", "rule", "customers", "share", "GMV share", "mean R (days)", "mean F", "mean M"])
             table.alignments = [.left, .left, .left, .right, .right, .right, .right, .right, .right]
             table.rows = groups.map { g in
                 [
@@ -176,9 +176,12 @@ public struct RFMReport: Report {
             }
             return table
         }
-        var segmentTable = groupTable("Segments (R rfm package) 客户分群", segments)
-        segmentTable.footnotes = ["first matching segment in this order; GMV share = share of the net paid amount (M)"]
-        var classTable = groupTable("Eight classes RFM 八类客户", valueClasses)
+        var segmentTable = groupTable("Segments (R rfm package) 客户分群", "segment", segments)
+        segmentTable.footnotes = [
+            "first matching segment in this order; GMV share = share of the net paid amount (M)",
+            "New Customers, Promising and Can't Lose Them lie inside earlier rows (Potential Loyalist, At Risk) and stay empty under first match",
+        ]
+        var classTable = groupTable("Eight classes RFM 八类客户", "class", valueClasses)
         classTable.footnotes = [
             "high 高 = better than the mean: R below " + String(format: "%.1f", meanRecencyDays) + " days, F above "
                 + String(format: "%.2f", meanFrequency) + ", M above " + Money.format(fen: Int64(meanMonetaryFen.rounded()))
