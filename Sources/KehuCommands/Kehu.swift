@@ -13,9 +13,9 @@ public struct Kehu: ParsableCommand {
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
             AIPLCommand.self, FASTCommand.self, VisitorsCommand.self, NineCommand.self, FunnelCommand.self,
-            OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self, ChannelsCommand.self,
-            PriceCommand.self, ContentCommand.self, CLVCommand.self, PlanCommand.self, CampaignCommand.self,
-            FlushCommand.self, CompactCommand.self, DevCommand.self,
+            OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self, RFMCommand.self, ChannelsCommand.self,
+            PriceCommand.self, ContentCommand.self, ProfileCommand.self, CLVCommand.self, PlanCommand.self,
+            CampaignCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
         ])
 
     public init() {}

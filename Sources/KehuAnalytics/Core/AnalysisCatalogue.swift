@@ -212,6 +212,8 @@ public enum AnalysisCatalogue {
         .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
         .visitors,
         .nine,
+        .rfm,
+        .profile,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {
