@@ -3,6 +3,10 @@ import Dispatch
 import KehuAnalytics
 import KehuStore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Times a catalogued analysis on a workspace: the snapshot build, the first run (which builds
 /// derived data such as the purchase index) and warm runs, with events per second. For
 /// performance work (`docs/performance.md`).
@@ -41,10 +45,21 @@ struct DevTimeCommand: ParsableCommand {
         let first = try seconds { _ = try analysis.run(snapshot, AnalysisArguments(values)) }
         print("\(analysis.name) first run: \(format(first)) s")
         var warm: [Double] = []
+        let cpuBefore = cpuSeconds()
         for _ in 0..<max(1, runs) { warm.append(try seconds { _ = try analysis.run(snapshot, AnalysisArguments(values)) }) }
+        let cpu = (cpuSeconds() - cpuBefore) / Double(warm.count)
         warm.sort()
         let median = warm[warm.count / 2]
-        print("\(analysis.name) warm: min \(format(warm[0])) s, median \(format(median)) s over \(warm.count) runs; \(Int(events / median / 1e6))M events/s")
+        print(
+            "\(analysis.name) warm: min \(format(warm[0])) s, median \(format(median)) s over \(warm.count) runs "
+                + "(\(Int(events / median / 1e6))M events/s); CPU \(format(cpu)) s per run (\(Int(events / cpu / 1e6))M events per CPU second)")
+    }
+
+    /// User + system CPU time of the process: steadier than wall time on a shared machine.
+    private func cpuSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private func format(_ seconds: Double) -> String {

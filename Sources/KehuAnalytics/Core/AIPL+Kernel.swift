@@ -16,6 +16,10 @@ struct StageKernel {
     let refundedInFullTs: UnsafeBufferPointer<Int64>
     let loyalOrders: Int
     let advocacyIsLoyal: Bool
+    // The kind masks as fields: a static would be a lazily initialised global checked on every use.
+    let aware: UInt64
+    let interested: UInt64
+    let advocacy: UInt64
 
     static let aware = AIPLStages.awareKinds
     static let interested = AIPLStages.interestedKinds
@@ -33,7 +37,8 @@ struct StageKernel {
                                     StageKernel(
                                         ts: ts, kind: kind, eventStart: eventStart, orderStart: orderStart, payTs: payTs,
                                         refundedInFullTs: refunded, loyalOrders: rules.loyalOrders,
-                                        advocacyIsLoyal: rules.advocacyIsLoyal))
+                                        advocacyIsLoyal: rules.advocacyIsLoyal, aware: Self.aware,
+                                        interested: Self.interested, advocacy: Self.advocacy))
                             }
                         }
                     }
@@ -90,7 +95,7 @@ struct StageKernel {
                     while i > first {
                         i &-= 1
                         if ts[i] < firstPurchase { break }
-                        if Self.bit(kind[i]) & Self.advocacy != 0 { return .loyal }
+                        if Self.bit(kind[i]) & advocacy != 0 { return .loyal }
                     }
                 }
                 return .purchased
@@ -99,17 +104,17 @@ struct StageKernel {
 
         // I, then A: scan the wider of the two windows once, backwards from the as-of end.
         let signalStart = w.signalStart
-        var aware = false
+        var isAware = false
         var i = upper
         while i > first {
             i &-= 1
             let t = ts[i]
             if t < signalStart { break }
             let bit = Self.bit(kind[i])
-            if bit & Self.interested != 0 && t >= w.iStart { return .interested }
-            if bit & Self.aware != 0 && t >= w.aStart { aware = true }
+            if bit & interested != 0 && t >= w.iStart { return .interested }
+            if bit & aware != 0 && t >= w.aStart { isAware = true }
         }
-        return aware ? .aware : .none
+        return isAware ? .aware : .none
     }
 
     /// Consumer `c`'s stage at each of `windows` (ascending by day), in one forward pass over the
@@ -146,9 +151,9 @@ struct StageKernel {
                 let t = ts[i]
                 if t >= w.end { break }
                 let bit = Self.bit(kind[i])
-                if bit & Self.aware != 0 { lastAware = t }
-                if bit & Self.interested != 0 { lastInterested = t }
-                if bit & Self.advocacy != 0 { lastAdvocacy = t }
+                if bit & aware != 0 { lastAware = t }
+                if bit & interested != 0 { lastInterested = t }
+                if bit & advocacy != 0 { lastAdvocacy = t }
                 i &+= 1
             }
             while oLow < oEnd && payTs[oLow] < w.pStart { oLow &+= 1 }

@@ -25,7 +25,7 @@ public struct FASTRules: Sendable, Hashable, Codable {
         .reduce(0) { $0 | (1 << UInt64($1.rawValue)) }
 
     public var reportParameters: [ReportParameter] {
-        [ReportParameter("period", "\(periodDays)d"), ReportParameter("active window", "\(activeDays)d")]
+        [ReportParameter("period length", "\(periodDays)d"), ReportParameter("active window", "\(activeDays)d")]
             + stages.reportParameters
     }
 
