@@ -45,6 +45,9 @@ struct PlanGapCommand: ParsableCommand {
     @Option(help: ArgumentHelp("CSV of stage,capacity: the most consumers each stage can add.", valueName: "file"))
     var capacity: String?
 
+    @Option(help: ArgumentHelp("An industry AIPL composition (the `kehu aipl benchmark` file) to show which stages are thin.", valueName: "file"))
+    var benchmark: String?
+
     @Option(help: ArgumentHelp("Save the plan under this name, for `kehu campaign report`.", valueName: "name"))
     var save: String?
 
@@ -53,7 +56,7 @@ struct PlanGapCommand: ParsableCommand {
 
     func validate() throws {
         if backtest {
-            guard target == nil, costs == nil, capacity == nil, save == nil, asOf == nil else {
+            guard target == nil, costs == nil, capacity == nil, save == nil, asOf == nil, benchmark == nil else {
                 throw ValidationError("--backtest takes only --campaign and --reference: it predicts from the data before the campaign.")
             }
         } else if target == nil {
@@ -71,6 +74,7 @@ struct PlanGapCommand: ParsableCommand {
         }
         arguments.set("target", target)
         arguments.set("as-of", asOf)
+        arguments.set("benchmark", benchmark)
         do {
             // Files become the inline form the catalogue takes (same parser, same checks).
             if let costs { arguments.set("costs", try GroupFile.read(path: costs, kind: .cost).map { "\($0.group.name)=\(Money.plainYuan(fen: $0.amount))" }.joined(separator: ",")) }

@@ -15,6 +15,10 @@ public struct GapPlanParameters: Sendable, Hashable, Codable {
     /// The most consumers a group can add; groups without one have no limit.
     public var capacities: [GroupAmount]
     public var rules: AIPLRules
+    /// An industry AIPL composition (`kehu aipl benchmark` file) to show which stages are thin.
+    public var benchmark: AIPLBenchmark?
+    /// Percentage points below (above) the industry share that make a stage thin (strong).
+    public var benchmarkThresholdPoints: Double = 5
 
     public struct GroupAmount: Sendable, Hashable, Codable {
         public var group: PlanGroup
@@ -79,6 +83,8 @@ public struct GapPlan: Report, Codable {
     /// Why there is no allocation (no costs given, no gap, capacities too small).
     public var allocationNote: String?
     public var assumptions: [String]
+    /// With a benchmark file: the assets' composition against the industry, as of the assets day.
+    public var industry: [AIPLBenchmarkComparison.Row]?
 
     public struct Group: Sendable, Hashable, Codable {
         public var group: PlanGroup
@@ -184,7 +190,7 @@ public struct GapPlan: Report, Codable {
             if allocation == nil, let allocationNote { alone.footnotes.append(allocationNote) }
             tables.append(alone)
             guard let allocation else {
-                return tables + [assumptionTable]
+                return tables + industryTables + [assumptionTable]
             }
             var allocated = TextTable(
                 title: "5. Cheapest allocation under costs and capacities",
@@ -209,7 +215,24 @@ public struct GapPlan: Report, Codable {
             if let allocationNote { allocated.footnotes.append(allocationNote) }
             tables.append(allocated)
         }
-        return tables + [assumptionTable]
+        return tables + industryTables + [assumptionTable]
+    }
+
+    private var industryTables: [TextTable] {
+        guard let industry, let source = parametersUsed.benchmark?.source else { return [] }
+        var table = TextTable(
+            title: "Assets as of \(parametersUsed.asOf) against the industry (\(source)): thin stages are where to add consumers",
+            headers: ["category", "stage", "阶段", "consumers", "brand share", "industry share", "difference", "verdict"])
+        for row in industry {
+            table.rows.append([
+                row.category ?? "all", row.stage, row.chineseName, Figures.grouped(row.consumers),
+                row.brandShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-", String(format: "%.1f%%", row.industryShare * 100),
+                row.differencePoints.map { String(format: "%+.1f pt", $0) } ?? "-",
+                row.verdict.map { "\($0.rawValue) \($0.chineseName)" } ?? "-",
+            ])
+        }
+        table.footnotes = ["thin / strong: at least \(parametersUsed.benchmarkThresholdPoints) percentage points below / above the industry share of A+I+P+L"]
+        return [table]
     }
 
     private var assumptionTable: TextTable {
@@ -291,10 +314,15 @@ public struct GapPlan: Report, Codable {
             "One more consumer in a group is worth the group's reference GMV per consumer (rounded down to 0.0001 fen); adding consumers does not change anyone else's behaviour.",
             "The reference and the campaign are comparable (same season, similar promotion depth, no change in traffic or price); a backtest (--backtest) shows how far that held last time.",
         ]
+        let industry = p.benchmark.map {
+            AIPLBenchmarkComparison.compute(
+                snapshot, benchmark: $0, asOf: p.asOf, thresholdPoints: p.benchmarkThresholdPoints, rules: p.rules
+            ).rows
+        }
         return GapPlan(
             workspace: snapshot.workspace, parametersUsed: p, reference: reference, groups: groups, expectedGMVFen: expected,
             expectedBuyers: groups.reduce(0) { $0 + $1.expectedBuyers }, gapFen: gap, allocation: allocation,
-            allocationNote: note, assumptions: assumptions)
+            allocationNote: note, assumptions: assumptions, industry: industry)
     }
 }
 

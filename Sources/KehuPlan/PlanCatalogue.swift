@@ -14,17 +14,25 @@ extension Analysis {
             AnalysisParameter("as-of", .day, help: "Day the current assets are counted (default: the day before the campaign, or the last day with data if earlier)."),
             AnalysisParameter("costs", .list, help: "Cost in yuan of adding one consumer per group: none, A, I, P, L, new; e.g. A=2.50,I=4."),
             AnalysisParameter("capacity", .list, help: "The most consumers each group can add, e.g. A=100000,I=20000."),
+            AnalysisParameter("benchmark", .string, help: "An industry AIPL composition file (docs/formats.md, AIPL benchmark) to show thin stages."),
+            AnalysisParameter("threshold", .number, help: "Percentage points from the industry share that count as thin or strong.", default: "5"),
         ] + AIPLRules.analysisParameters
     ) { snapshot, arguments throws(AnalysisError) in
         do {
             guard let targetText = arguments.string("target") else { throw AnalysisError.missingParameter(parameter: "target") }
             guard let campaign = try arguments.dayRange("campaign") else { throw AnalysisError.missingParameter(parameter: "campaign") }
-            let parameters = GapPlanParameters(
+            var parameters = GapPlanParameters(
                 targetFen: try GroupFile.target(targetText), campaign: campaign, reference: try arguments.dayRange("reference"),
                 asOf: try arguments.day("as-of") ?? GapPlanParameters.defaultAsOf(snapshot, campaign: campaign),
                 costs: try arguments.string("costs").map { try GroupFile.parseInline($0, parameter: "costs", kind: .cost) } ?? [],
                 capacities: try arguments.string("capacity").map { try GroupFile.parseInline($0, parameter: "capacity", kind: .capacity) } ?? [],
                 rules: try AIPLRules(arguments))
+            if let path = arguments.string("benchmark") {
+                do { parameters.benchmark = try AIPLBenchmark.load(path: path) } catch {
+                    throw AnalysisError.invalidParameter(parameter: "benchmark", value: path, reason: "\(error)")
+                }
+            }
+            parameters.benchmarkThresholdPoints = try arguments.number("threshold", default: 5, in: 0.1...100)
             return try GapPlan.compute(snapshot, parameters)
         } catch let error as AnalysisError {
             throw error

@@ -146,6 +146,20 @@ struct GapPlanTests {
         #expect(throws: AnalysisError.self) { try Analysis.planGap.run(snapshot, AnalysisArguments(["campaign": "2026-11-01..2026-11-11"])) }
     }
 
+    @Test("with an industry composition, the plan shows which stages of the assets are thin")
+    func industry() throws {
+        let (_, _, snapshot) = try snapshot(of: planEvents)
+        var parameters = GapPlanParameters(targetFen: 200_000, campaign: campaign, asOf: oct31)
+        parameters.benchmark = try AIPLBenchmark.parse("stage,share\nA,0.55\nI,0.25\nP,0.14\nL,0.06\n", file: "industry.csv")
+        let plan = try GapPlan.compute(snapshot, parameters)
+        // Assets as of 2026-10-31: A 2, I 1, P 4, L 0 of 7 = 28.6%, 14.3%, 57.1%, 0%; against the
+        // industry: -26.4, -10.7, +43.0 and -6.0 points: thin, thin, strong, thin at 5 points.
+        let rows = try #require(plan.industry)
+        #expect(rows.map(\.consumers) == [2, 1, 4, 0])
+        #expect(rows.map(\.verdict) == [.thin, .thin, .strong, .thin])
+        #expect(plan.rendered(as: .table).contains("against the industry (industry.csv)"))
+    }
+
     @Test("backtest: predicted against actual per group, worked out by hand")
     func backtest() throws {
         let (_, _, snapshot) = try snapshot(of: planEvents)
