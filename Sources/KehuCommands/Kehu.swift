@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `kehu` command line.
-public struct Kehu: ParsableCommand {
+public struct Kehu: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kehu",
         abstract: "Kehu (客户): consumer operations for e-commerce brands.",
@@ -12,7 +12,8 @@ public struct Kehu: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
-            AIPLCommand.self, CLVCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
+            AIPLCommand.self, CLVCommand.self, FlushCommand.self, CompactCommand.self, ServeCommand.self, KeysCommand.self,
+            DevCommand.self,
         ])
 
     public init() {}

@@ -31,12 +31,18 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               flush                   Move events waiting in the streaming inbox into
                                       segments.
               compact                 Merge small segments into large ones sorted by
                                       consumer and time.
+              serve                   Run the HTTP server: Segment-compatible ingestion and
+                                      the query API.
+              keys                    Create, list and revoke a workspace's API keys (read
+                                      or write).
 
               See 'kehu help <subcommand>' for detailed help.
             """
