@@ -55,6 +55,28 @@ enum OpenAPIDocument {
                     ].merging(errorResponses) { a, _ in a })
             ])
         }
+        // The dashboard: HTML pages behind a session cookie that a key signs in to.
+        let html: JSONValue = .object(["description": .s("An HTML page."), "content": .object(["text/html": .object(["schema": .object(["type": .s("string")])])])])
+        let redirect: JSONValue = .object(["description": .s("Redirect (See Other).")])
+        let cookie: JSONValue = .array([.object(["sessionCookie": .array([])]), .object([:])])
+        paths["/"] = .object([
+            "get": operation("dashboard", summary: "Dashboard: the sign-in form, or the list of analyses when signed in.", security: cookie, responses: ["200": html])
+        ])
+        paths["/analyses/{name}"] = .object([
+            "get": operation(
+                "dashboardAnalysis", summary: "Dashboard: one analysis as HTML tables, with a form for its parameters.", security: cookie,
+                parameters: [.object(["name": .s("name"), "in": .s("path"), "required": .bool(true), "schema": .object(["type": .s("string"), "enum": .array(AnalysisCatalogue.all.map { .s($0.name) })])])],
+                responses: ["200": html, "303": redirect, "400": html, "404": html])
+        ])
+        paths["/session"] = .object([
+            "post": operation(
+                "signIn", summary: "Sign in with a read or write key (form field `key`); sets the HttpOnly session cookie.", security: .array([]),
+                requestBody: .object(["content": .object(["application/x-www-form-urlencoded": .object(["schema": .object(["type": .s("object"), "properties": .object(["key": .object(["type": .s("string")])])])])])]),
+                responses: ["303": redirect, "401": html])
+        ])
+        paths["/session/end"] = .object([
+            "post": operation("signOut", summary: "Sign out: ends the session and clears the cookie.", security: .array([]), responses: ["303": redirect])
+        ])
         return .object([
             "openapi": .s("3.1.0"),
             "info": .object([
@@ -149,6 +171,7 @@ enum OpenAPIDocument {
             "securitySchemes": .object([
                 "basicAuth": .object(["type": .s("http"), "scheme": .s("basic"), "description": .s("The API key as the user name, empty password (Segment write key).")]),
                 "bearerAuth": .object(["type": .s("http"), "scheme": .s("bearer"), "description": .s("Authorization: Bearer kh_WORKSPACE_SECRET")]),
+                "sessionCookie": .object(["type": .s("apiKey"), "in": .s("cookie"), "name": .s(SessionStore.cookieName), "description": .s("Set by POST /session.")]),
             ]),
             "schemas": .object([
                 "Error": error,

@@ -2,9 +2,11 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// The Kehu HTTP server: Segment-compatible ingestion, the query API and `/openapi.json`.
+/// The Kehu HTTP server: Segment-compatible ingestion, the query API, `/openapi.json` and the
+/// start of the dashboard.
 public enum KehuServer {
-    /// The router with every route; `/health` is the only one that needs no key.
+    /// The router with every route; `/health` and the dashboard's sign-in are the only ones that
+/// need no key (dashboard pages need the session a key signs in to).
     public static func router(registry: WorkspaceRegistry, limits: ServerLimits = .default) -> Router<KehuRequestContext> {
         let router = Router(context: KehuRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
@@ -18,6 +20,7 @@ public enum KehuServer {
         }
         IngestionRoutes(authenticator: authenticator, limits: limits).register(on: router)
         QueryRoutes(authenticator: authenticator).register(on: router)
+        DashboardRoutes(authenticator: authenticator).register(on: router)
         return router
     }
 
