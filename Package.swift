@@ -16,12 +16,17 @@ let package = Package(
         .library(name: "KehuAnalytics", targets: ["KehuAnalytics"]),
         .library(name: "KehuPredict", targets: ["KehuPredict"]),
         .library(name: "KehuPlan", targets: ["KehuPlan"]),
+        .library(name: "KehuServer", targets: ["KehuServer"]),
         .library(name: "KehuCommands", targets: ["KehuCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // The vocabulary: events, kinds, money, time, days, identity keys, event batches.
@@ -49,12 +54,22 @@ let package = Package(
         ]),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
+        // The HTTP server: Segment-compatible ingestion, query API, API keys.
+        .target(name: "KehuServer", dependencies: [
+            "KehuModel", "KehuIngest", "KehuStore", "KehuAnalytics", "KehuPlan",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The commands, as a library so their behaviour and help text are testable.
         .target(name: "KehuCommands", dependencies: [
             "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuAnalytics", "KehuGenerator", "KehuPredict",
-            "KehuPlan", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KehuPlan", "KehuServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "kehu", dependencies: ["KehuCommands"]),
+        .executableTarget(name: "kehu", dependencies: ["KehuCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Test support: temporary workspaces, hand-built events, a fixed clock.
         .target(name: "KehuTesting", dependencies: ["KehuModel", "KehuStore", "KehuGenerator", "KehuIngest"]),
 
@@ -66,6 +81,12 @@ let package = Package(
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KehuServerTests", dependencies: [
+            "KehuServer", "KehuStore", "KehuModel", "KehuIngest", "KehuAnalytics", "KehuTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands", "KehuStore", "KehuModel", "KehuTesting", "KehuGenerator", "KehuAnalytics", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

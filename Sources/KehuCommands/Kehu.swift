@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `kehu` command line.
-public struct Kehu: ParsableCommand {
+public struct Kehu: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kehu",
         abstract: "Kehu (客户): consumer operations for e-commerce brands.",
@@ -15,7 +15,8 @@ public struct Kehu: ParsableCommand {
             AIPLCommand.self, FASTCommand.self, VisitorsCommand.self, NineCommand.self, FunnelCommand.self,
             OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self, RFMCommand.self, ChannelsCommand.self,
             PriceCommand.self, ContentCommand.self, ProfileCommand.self, CLVCommand.self, PlanCommand.self,
-            CampaignCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
+            CampaignCommand.self, ServeCommand.self, KeysCommand.self, FlushCommand.self, CompactCommand.self,
+            DevCommand.self,
         ])
 
     public init() {}

@@ -67,6 +67,10 @@ struct CommandTests {
                                       segments.
               compact                 Merge small segments into large ones sorted by
                                       consumer and time.
+              serve                   Run the HTTP server: Segment-compatible ingestion and
+                                      the query API.
+              keys                    Create, list and revoke a workspace's API keys (read
+                                      or write).
 
               See 'kehu help <subcommand>' for detailed help.
             """

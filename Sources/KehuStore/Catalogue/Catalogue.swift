@@ -123,6 +123,17 @@ public final class Catalogue: Sendable {
                     nurture_days INTEGER NOT NULL,
                     plan_name TEXT,
                     created_at INTEGER NOT NULL
+        migrator.registerMigration("v2 api keys") { db in
+            // Only the SHA-256 digest of a key is stored; `prefix` (the workspace and the first
+            // characters of the secret) lets people tell keys apart in lists and revoke them.
+            try db.execute(sql: """
+                CREATE TABLE api_key (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    prefix TEXT NOT NULL UNIQUE,
+                    digest TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('read', 'write')),
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
                 );
                 """)
         }

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import KehuModel
+import KehuStore
+import NIOCore
+
+/// `POST /v1/batch`, `/v1/track`, `/v1/identify`, `/v1/page`, `/v1/screen`: the Segment HTTP
+/// tracking API, so Segment and RudderStack SDKs can send to Kehu unchanged.
+///
+/// A request is all or nothing: every message is checked first, and one bad message rejects the
+/// whole request with a 400 naming it (`batch[3].timestamp: ...`); nothing of it is stored. The
+/// 200 `{"success": true}` is sent only after the inbox transaction has committed.
+struct IngestionRoutes: Sendable {
+    let authenticator: Authenticator
+    let limits: ServerLimits
+
+    static let singleMessageTypes = ["track", "identify", "page", "screen", "alias", "group"]
+
+    func register(on router: Router<KehuRequestContext>) {
+        router.post("/v1/batch") { request, context in
+            try await ingest(request, context: context, type: nil)
+        }
+        for type in Self.singleMessageTypes {
+            router.post("/v1/\(type)") { request, context in
+                try await ingest(request, context: context, type: type)
+            }
+        }
+    }
+
+    func ingest(_ request: Request, context: KehuRequestContext, type: String?) async throws -> Response {
+        let served = try await authenticator.authorize(request, context: context, need: .write)
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw APIError(.unsupportedMediaType, code: "unsupported_encoding", "Content-Encoding \(encoding.prefix(20)) is not supported; send the body uncompressed")
+        }
+        let body = try await readBody(request)
+        let json: JSONValue
+        do { json = try JSONValue.parse(body.readableBytesView) } catch { throw APIError.badRequest("\(error)") }
+
+        var messages: [(JSONValue, String)] = []
+        if type == nil {
+            guard case .object(let top) = json else { throw APIError.badRequest("body: expected an object with a batch array") }
+            guard let batch = top["batch"] else { throw APIError.badRequest("batch: missing (expected an array of messages)") }
+            guard case .array(let items) = batch else { throw APIError.badRequest("batch: expected an array, got \(batch.typeName)") }
+            guard items.count <= limits.maxBatchLength else {
+                throw APIError.badRequest("batch: \(items.count) messages; at most \(limits.maxBatchLength) are accepted per request")
+            }
+            // Batch-level context applies to messages that carry none (analytics-python sends it).
+            let shared = top["context"]
+            for (index, item) in items.enumerated() {
+                var message = item
+                if let shared, case .object(var members) = item, members["context"] == nil {
+                    members["context"] = shared
+                    message = .object(members)
+                }
+                messages.append((message, "batch[\(index)]"))
+            }
+        } else {
+            messages.append((json, ""))
+        }
+
+        let mapper = SegmentMessageMapper(
+            mapping: served.mapping, hasher: served.hasher, zone: served.workspace.zone,
+            receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
+        var records: [EventRecord] = []
+        var ignored: [IngestionReceipt.Ignored] = []
+        for (index, (message, path)) in messages.enumerated() {
+            switch try mapper.map(message, path: path, type: type) {
+            case .events(let events): records += events
+            case .ignored(let reason): ignored.append(.init(index: index, reason: reason))
+            }
+        }
+        if !records.isEmpty {
+            let workspace = served.workspace
+            let requestID = context.id
+            let toStore = records
+            do {
+                _ = try await blocking { try Inbox.append(toStore, requestID: requestID, to: workspace) }
+            } catch let error as StoreError {
+                if case .invalidArgument(let message) = error { throw APIError.badRequest(message) }
+                throw error
+            }
+        }
+        let receipt = IngestionReceipt(stored: records.count, ignored: ignored.isEmpty ? nil : Array(ignored.prefix(100)))
+        return .json(try JSONEncoder.sorted.encode(receipt))
+    }
+
+    /// The body, refusing more than the limit with 413 before reading it all when the length is declared.
+    func readBody(_ request: Request) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limits.maxBodyBytes {
+            throw APIError.tooLarge("the body is \(declared) bytes; at most \(limits.maxBodyBytes) bytes are accepted per request (send smaller batches)")
+        }
+        do {
+            return try await request.body.collect(upTo: limits.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge("the body is larger than allowed; at most \(limits.maxBodyBytes) bytes are accepted per request (send smaller batches)")
+        }
+    }
+}
+
+/// The answer to an ingestion request.
+struct IngestionReceipt: Encodable {
+    struct Ignored: Encodable {
+        /// The message's index in the batch (0 for single-message endpoints).
+        var index: Int
+        var reason: String
+    }
+    var success = true
+    /// Events appended to the inbox (an `Order Completed` counts two: the order and the payment).
+    var stored: Int
+    /// Messages acknowledged but not stored (first 100), e.g. identify calls and unmapped event names.
+    var ignored: [Ignored]?
+}
+
+extension JSONEncoder {
+    /// Sorted keys, slashes unescaped: stable output for tests and diffs.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,243 @@
+import KehuIngest
+import KehuModel
+
+/// Turns Segment messages (track, page, screen, identify ...) into Kehu event records.
+///
+/// Mapping (docs/api.md has the full table): `messageId` → event id; `userId` → `member:`,
+/// `anonymousId` → `anon:`, `context.traits` phone / email (hashed with the workspace salt),
+/// unionid / openid → keys; `timestamp` (else `originalTimestamp`, else the time received) →
+/// ts; `properties` order_id, total (else revenue) → amount in fen, price → list price,
+/// quantity, sku (else product_id), category, channel; `context.campaign` name / medium /
+/// content → campaign / touchpoint / content.
+///
+/// Errors name the field and the message's place in the batch and never repeat the value.
+struct SegmentMessageMapper {
+    let mapping: SegmentMapping
+    let hasher: KeyHasher
+    let zone: ZoneRules
+    /// When the request arrived (UTC ms): the time of messages without a timestamp.
+    let receivedAt: Int64
+
+    /// What became of one message.
+    enum Outcome {
+        /// Events to store (two for `Order Completed`: the order and its payment).
+        case events([EventRecord])
+        /// Acknowledged and not stored, with the reason.
+        case ignored(String)
+    }
+
+    /// Maps one message. `path` is its place for error messages (`batch[3]`, or empty for a
+    /// single-message endpoint); `type` is the endpoint's message type when it implies one.
+    func map(_ message: JSONValue, path: String, type impliedType: String?) throws -> Outcome {
+        func field(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+        guard case .object = message else {
+            throw APIError.badRequest("\(path.isEmpty ? "body" : path): expected a message object, got \(message.typeName)")
+        }
+        let type: String
+        if let impliedType {
+            type = impliedType
+        } else {
+            guard let given = message["type"] else {
+                throw APIError.badRequest("\(field("type")): missing (expected track, page, screen, identify, alias or group)")
+            }
+            guard case .string(let text) = given else {
+                throw APIError.badRequest("\(field("type")): expected a string, got \(given.typeName)")
+            }
+            type = text
+        }
+
+        let kind: EventKind
+        var eventName: String?
+        switch type {
+        case "track":
+            guard let name = message["event"], case .string(let text) = name, !text.isEmpty else {
+                throw APIError.badRequest("\(field("event")): a track message needs the event name as a non-empty string")
+            }
+            guard let mapped = mapping.kind(ofEvent: text) else {
+                return .ignored("event '\(text.prefix(100))' has no kind; map it in \(SegmentMapping.fileName)")
+            }
+            kind = mapped
+            eventName = text
+        case "page", "screen":
+            kind = .view
+        case "identify", "alias", "group":
+            return .ignored("\(type) messages carry no behaviour and are not stored; send keys on events")
+        default:
+            throw APIError.badRequest("\(field("type")): unknown message type '\(type.prefix(40))' (expected track, page, screen, identify, alias or group)")
+        }
+
+        let keys = try identityKeys(message, field: field)
+        let ts = try timestamp(message, field: field)
+        let properties = try object(message["properties"], field("properties"))
+        let context = try object(message["context"], field("context"))
+        let campaign = try object(context?["campaign"], field("context.campaign"))
+
+        func text(_ value: JSONValue?, _ name: String) throws -> String? {
+            guard let value else { return nil }
+            if case .null = value { return nil }
+            guard let text = value.text else { throw APIError.badRequest("\(field(name)): expected a string, got \(value.typeName)") }
+            let trimmed = text.trimmingASCIISpaces()
+            guard trimmed.utf8.count <= 256 else { throw APIError.badRequest("\(field(name)): longer than 256 bytes") }
+            return trimmed.isEmpty ? nil : trimmed
+        }
+
+        if let currency = try text(properties?["currency"], "properties.currency"), currency.uppercased() != "CNY" {
+            throw APIError.badRequest("\(field("properties.currency")): only CNY amounts are accepted (got \(currency.prefix(8)))")
+        }
+        let channel = try text(properties?["channel"], "properties.channel")
+            ?? text(context?["channel"], "context.channel")
+            ?? mapping.defaultChannel
+            ?? libraryChannel(context)
+        guard let channel else {
+            throw APIError.badRequest(
+                "\(field("properties.channel")): no channel: set properties.channel or context.channel, or defaultChannel in \(SegmentMapping.fileName)")
+        }
+        let orderID = try text(properties?["order_id"], "properties.order_id")
+        let amountField = properties?["total"] != nil ? "properties.total" : "properties.revenue"
+        let amount = try money(properties?["total"] ?? properties?["revenue"], field(amountField))
+        let listPrice = try money(properties?["price"], field("properties.price"))
+        let quantity = try positiveInteger(properties?["quantity"], field("properties.quantity"))
+        let sku = try text(properties?["sku"], "properties.sku") ?? text(properties?["product_id"], "properties.product_id")
+        let category = try text(properties?["category"], "properties.category")
+        let campaignName = try text(properties?["campaign"], "properties.campaign") ?? text(campaign?["name"], "context.campaign.name")
+        let touchpoint = try text(properties?["touchpoint"], "properties.touchpoint") ?? text(campaign?["medium"], "context.campaign.medium")
+        let content = try text(properties?["content"], "properties.content") ?? text(campaign?["content"], "context.campaign.content")
+
+        let described = eventName.map { "\($0) (\(kind.name))" } ?? kind.name
+        if kind == .pay || kind == .refund || kind == .order, orderID == nil {
+            throw APIError.badRequest("\(field("properties.order_id")): \(described) events need an order_id")
+        }
+        if kind == .pay || kind == .refund, amount == nil {
+            throw APIError.badRequest("\(field("properties.total")): \(described) events need the amount as properties.total or properties.revenue")
+        }
+
+        let messageID = try text(message["messageId"], "messageId")
+        func record(_ kind: EventKind, idSuffix: String) -> EventRecord {
+            var record = EventRecord(
+                fingerprint: EventFingerprint(eventID: ""), ts: ts, kind: kind, keys: keys, channel: channel,
+                touchpoint: touchpoint, campaign: campaignName, content: content, sku: sku, category: category,
+                orderID: orderID, amount: amount, listPrice: listPrice, quantity: quantity)
+            if let messageID {
+                record.fingerprint = EventFingerprint(eventID: messageID + idSuffix)
+            } else {
+                // No messageId (Segment SDKs always send one): a fingerprint of the content, so a
+                // re-sent identical message is a duplicate.
+                let parts: [String] = [
+                    "segment-v1", String(ts), kind.name, keys.joined(separator: "|"), channel, touchpoint ?? "",
+                    campaignName ?? "", content ?? "", sku ?? "", category ?? "", orderID ?? "",
+                    amount.map { String($0) } ?? "", listPrice.map { String($0) } ?? "", quantity.map { String($0) } ?? "",
+                ]
+                record.fingerprint = EventFingerprint.derived(from: parts.joined(separator: "\u{1F}"))
+            }
+            return record
+        }
+        if kind == .pay, eventName == "Order Completed" {
+            // An order completed is both the order (下单) and its payment (支付).
+            return .events([record(.order, idSuffix: "#order"), record(.pay, idSuffix: "")])
+        }
+        return .events([record(kind, idSuffix: "")])
+    }
+
+    /// Identity keys in canonical form (`phone:` and `email:` hashed), without repeats.
+    func identityKeys(_ message: JSONValue, field: (String) -> String) throws -> [String] {
+        var keys: [String] = []
+        func add(_ type: IdentityKeyType, _ value: JSONValue?, _ name: String) throws {
+            guard let value else { return }
+            if case .null = value { return }
+            guard let raw = value.text else { throw APIError.badRequest("\(field(name)): expected a string, got \(value.typeName)") }
+            do {
+                let key = try hasher.identityKey(type: type, value: raw)
+                guard key.value.utf8.count <= 256 else { throw IdentityKeyError.tooLong(type) }
+                let text = key.description
+                if !keys.contains(text) { keys.append(text) }
+            } catch {
+                throw APIError.badRequest("\(field(name)): \(error)")
+            }
+        }
+        try add(.member, message["userId"], "userId")
+        try add(.anon, message["anonymousId"], "anonymousId")
+        let context = try object(message["context"], field("context"))
+        for (traits, base) in [(message["traits"], "traits"), (context?["traits"], "context.traits")] {
+            guard let traits = try object(traits, field(base)) else { continue }
+            try add(.phone, traits["phone"], base + ".phone")
+            try add(.email, traits["email"], base + ".email")
+            try add(.unionid, traits["unionid"], base + ".unionid")
+            try add(.openid, traits["openid"], base + ".openid")
+        }
+        guard !keys.isEmpty else {
+            throw APIError.badRequest("\(field("userId")): the message has no identity key (send userId or anonymousId)")
+        }
+        return keys
+    }
+
+    func timestamp(_ message: JSONValue, field: (String) -> String) throws -> Int64 {
+        let name = message["timestamp"] != nil ? "timestamp" : "originalTimestamp"
+        guard let value = message[name] else { return receivedAt }
+        if case .null = value { return receivedAt }
+        guard let text = value.text else { throw APIError.badRequest("\(field(name)): expected an ISO-8601 string, got \(value.typeName)") }
+        do {
+            return try Timestamp.parse(text, zone: zone)
+        } catch {
+            throw APIError.badRequest("\(field(name)): \(error)")
+        }
+    }
+
+    func object(_ value: JSONValue?, _ name: String) throws -> JSONValue? {
+        guard let value else { return nil }
+        switch value {
+        case .null: return nil
+        case .object: return value
+        default: throw APIError.badRequest("\(name): expected an object, got \(value.typeName)")
+        }
+    }
+
+    /// Yuan as a JSON number or numeric string, exactly, in fen. Trailing zeros past the fen are
+    /// accepted (`19.990`); anything finer, exponents and negative amounts are errors.
+    func money(_ value: JSONValue?, _ name: String) throws -> Int64? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard var text = value.text?.trimmingASCIISpaces() else {
+            throw APIError.badRequest("\(name): expected a decimal amount in yuan, got \(value.typeName)")
+        }
+        if text.contains("e") || text.contains("E") {
+            throw APIError.badRequest("\(name): write the amount as a plain decimal such as 128.50, not with an exponent")
+        }
+        if let dot = text.firstIndex(of: ".") {
+            while text.last == "0", text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+        }
+        let fen: Int64
+        do { fen = try Money.parse(yuan: text).fen } catch { throw APIError.badRequest("\(name): \(error)") }
+        guard fen >= 0 else { throw APIError.badRequest("\(name): the amount is negative") }
+        return fen
+    }
+
+    func positiveInteger(_ value: JSONValue?, _ name: String) throws -> Int32? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard let text = value.text, let number = Int32(text.trimmingASCIISpaces()), number > 0 else {
+            throw APIError.badRequest("\(name): the quantity is not a positive whole number")
+        }
+        return number
+    }
+
+    /// The channel implied by the SDK that sent the message: analytics.js → `web`, the mobile
+    /// SDKs → `app`; nil for server libraries, which must say.
+    func libraryChannel(_ context: JSONValue?) -> String? {
+        guard case .string(let library)? = context?["library"]?["name"] else { return nil }
+        let name = library.lowercased()
+        if name.hasPrefix("analytics.js") || name.hasPrefix("analytics-next") || name.contains("javascript") { return "web" }
+        for mobile in ["ios", "android", "react-native", "flutter", "kotlin", "swift"] where name.contains(mobile) {
+            return "app"
+        }
+        return nil
+    }
+}
+
+extension String {
+    func trimmingASCIISpaces() -> String {
+        var s = Substring(self)
+        while let first = s.first, first == " " || first == "\t" || first == "\n" || first == "\r" { s.removeFirst() }
+        while let last = s.last, last == " " || last == "\t" || last == "\n" || last == "\r" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,214 @@
+import KehuAnalytics
+
+/// The OpenAPI 3.1 document served at `/openapi.json`, built from the routes and the analysis
+/// catalogue (one path per analysis, with its parameters, types and defaults). A test keeps it
+/// in sync with the router: every route is documented and every documented path is served.
+enum OpenAPIDocument {
+    static func build() -> JSONValue {
+        var paths: [String: JSONValue] = [:]
+        let errorResponses: [String: JSONValue] = [
+            "400": ref("#/components/responses/BadRequest"),
+            "401": ref("#/components/responses/Unauthorized"),
+            "403": ref("#/components/responses/Forbidden"),
+        ]
+        paths["/health"] = .object([
+            "get": operation(
+                "health", summary: "Liveness check; needs no key.", security: .array([]),
+                responses: ["200": jsonResponse("The server is up.", schema: .object(["type": .s("object")]))])
+        ])
+        paths["/openapi.json"] = .object([
+            "get": operation(
+                "openapi", summary: "This document.", responses: ["200": jsonResponse("OpenAPI 3.1 document.", schema: .object(["type": .s("object")]))]
+                    .merging(errorResponses) { a, _ in a })
+        ])
+        let ingestionSecurity: JSONValue = .array([.object(["basicAuth": .array([])]), .object(["bearerAuth": .array([])])])
+        let ingestResponses: [String: JSONValue] = [
+            "200": jsonResponse("Stored: acknowledged after the inbox commit.", schema: ref("#/components/schemas/IngestionReceipt")),
+            "413": ref("#/components/responses/PayloadTooLarge"),
+        ].merging(errorResponses) { a, _ in a }
+        paths["/v1/batch"] = .object([
+            "post": operation(
+                "batch", summary: "Segment batch: up to 2,500 messages, at most 500 KB; all or nothing. Needs a write key.",
+                security: ingestionSecurity, requestBody: ref("#/components/schemas/Batch", wrapBody: true), responses: ingestResponses)
+        ])
+        for type in IngestionRoutes.singleMessageTypes {
+            paths["/v1/\(type)"] = .object([
+                "post": operation(
+                    type, summary: "One Segment \(type) message. Needs a write key.", security: ingestionSecurity,
+                    requestBody: ref("#/components/schemas/Message", wrapBody: true), responses: ingestResponses)
+            ])
+        }
+        paths["/v1/analyses"] = .object([
+            "get": operation(
+                "listAnalyses", summary: "The analyses and their parameters.",
+                responses: ["200": jsonResponse("The catalogue.", schema: .object(["type": .s("object")]))].merging(errorResponses) { a, _ in a })
+        ])
+        for analysis in ServerCatalogue.all {
+            paths["/v1/analyses/\(analysis.name)"] = .object([
+                "get": operation(
+                    "analysis-\(analysis.name)", summary: analysis.title, description: analysis.summary,
+                    parameters: analysis.parameters.map(parameter),
+                    responses: [
+                        "200": jsonResponse(
+                            "The report: its fields plus analysis, title and parameters.", schema: ref("#/components/schemas/Report")),
+                        "404": ref("#/components/responses/NotFound"),
+                    ].merging(errorResponses) { a, _ in a })
+            ])
+        }
+        // The dashboard: HTML pages behind a session cookie that a key signs in to.
+        let html: JSONValue = .object(["description": .s("An HTML page."), "content": .object(["text/html": .object(["schema": .object(["type": .s("string")])])])])
+        let redirect: JSONValue = .object(["description": .s("Redirect (See Other).")])
+        let cookie: JSONValue = .array([.object(["sessionCookie": .array([])]), .object([:])])
+        paths["/"] = .object([
+            "get": operation("dashboard", summary: "Dashboard: the sign-in form, or the list of analyses when signed in.", security: cookie, responses: ["200": html])
+        ])
+        paths["/analyses/{name}"] = .object([
+            "get": operation(
+                "dashboardAnalysis", summary: "Dashboard: one analysis as HTML tables, with a form for its parameters.", security: cookie,
+                parameters: [.object(["name": .s("name"), "in": .s("path"), "required": .bool(true), "schema": .object(["type": .s("string"), "enum": .array(ServerCatalogue.all.map { .s($0.name) })])])],
+                responses: ["200": html, "303": redirect, "400": html, "404": html])
+        ])
+        paths["/session"] = .object([
+            "post": operation(
+                "signIn", summary: "Sign in with a read or write key (form field `key`); sets the HttpOnly session cookie.", security: .array([]),
+                requestBody: .object(["content": .object(["application/x-www-form-urlencoded": .object(["schema": .object(["type": .s("object"), "properties": .object(["key": .object(["type": .s("string")])])])])])]),
+                responses: ["303": redirect, "401": html])
+        ])
+        paths["/session/end"] = .object([
+            "post": operation("signOut", summary: "Sign out: ends the session and clears the cookie.", security: .array([]), responses: ["303": redirect])
+        ])
+        return .object([
+            "openapi": .s("3.1.0"),
+            "info": .object([
+                "title": .s("Kehu API"),
+                "version": .s("1"),
+                "description": .s("Segment-compatible ingestion and the analyses of Kehu (客户). See docs/api.md."),
+            ]),
+            "security": .array([.object(["bearerAuth": .array([])]), .object(["basicAuth": .array([])])]),
+            "paths": .object(paths),
+            "components": components(),
+        ])
+    }
+
+    static func ref(_ target: String, wrapBody: Bool = false) -> JSONValue {
+        let reference: JSONValue = .object(["$ref": .s(target)])
+        guard wrapBody else { return reference }
+        return .object(["required": .bool(true), "content": .object(["application/json": .object(["schema": reference])])])
+    }
+
+    static func jsonResponse(_ description: String, schema: JSONValue) -> JSONValue {
+        .object(["description": .s(description), "content": .object(["application/json": .object(["schema": schema])])])
+    }
+
+    static func operation(
+        _ id: String, summary: String, description: String? = nil, security: JSONValue? = nil, parameters: [JSONValue] = [],
+        requestBody: JSONValue? = nil, responses: [String: JSONValue]
+    ) -> JSONValue {
+        var members: [String: JSONValue] = ["operationId": .s(id), "summary": .s(summary), "responses": .object(responses)]
+        if let description { members["description"] = .s(description) }
+        if let security { members["security"] = security }
+        if !parameters.isEmpty { members["parameters"] = .array(parameters) }
+        if let requestBody { members["requestBody"] = requestBody }
+        return .object(members)
+    }
+
+    /// A query parameter with its JSON Schema type and default.
+    static func parameter(_ parameter: AnalysisParameter) -> JSONValue {
+        var schema: [String: JSONValue]
+        switch parameter.kind {
+        case .day: schema = ["type": .s("string"), "format": .s("date")]
+        case .dayRange: schema = ["type": .s("string"), "pattern": .s("^\\d{4}-\\d{2}-\\d{2}\\.\\.\\d{4}-\\d{2}-\\d{2}$")]
+        case .integer: schema = ["type": .s("integer")]
+        case .number: schema = ["type": .s("number")]
+        case .duration: schema = ["type": .s("string"), "pattern": .s("^\\d+[dhm]?$")]
+        case .choice: schema = ["type": .s("string")]
+        case .list: schema = ["type": .s("string"), "description": .s("comma-separated values")]
+        case .string: schema = ["type": .s("string")]
+        case .boolean: schema = ["type": .s("boolean")]
+        }
+        if let choices = parameter.choices { schema["enum"] = .array(choices.map(JSONValue.s)) }
+        if let value = parameter.defaultValue {
+            switch parameter.kind {
+            case .integer where Int(value) != nil: schema["default"] = .number(value)
+            case .number where Double(value) != nil: schema["default"] = .number(value)
+            case .boolean where value == "true" || value == "false": schema["default"] = .bool(value == "true")
+            default: schema["default"] = .s(value)
+            }
+        }
+        return .object([
+            "name": .s(parameter.name), "in": .s("query"), "required": .bool(false), "description": .s(parameter.help),
+            "schema": .object(schema),
+        ])
+    }
+
+    static func components() -> JSONValue {
+        let error: JSONValue = .object([
+            "type": .s("object"),
+            "properties": .object([
+                "success": .object(["type": .s("boolean"), "const": .bool(false)]),
+                "error": .object([
+                    "type": .s("object"),
+                    "properties": .object(["code": .object(["type": .s("string")]), "message": .object(["type": .s("string")])]),
+                ]),
+            ]),
+        ])
+        func errorResponse(_ description: String) -> JSONValue {
+            jsonResponse(description, schema: ref("#/components/schemas/Error"))
+        }
+        let string: JSONValue = .object(["type": .s("string")])
+        let object: JSONValue = .object(["type": .s("object")])
+        let message: JSONValue = .object([
+            "type": .s("object"),
+            "description": .s("A Segment message; docs/api.md maps each field."),
+            "properties": .object([
+                "type": .object(["type": .s("string"), "enum": .array(["track", "page", "screen", "identify", "alias", "group"].map(JSONValue.s))]),
+                "event": string, "messageId": string, "userId": string, "anonymousId": string,
+                "timestamp": .object(["type": .s("string"), "format": .s("date-time")]),
+                "properties": object, "context": object, "traits": object,
+            ]),
+        ])
+        return .object([
+            "securitySchemes": .object([
+                "basicAuth": .object(["type": .s("http"), "scheme": .s("basic"), "description": .s("The API key as the user name, empty password (Segment write key).")]),
+                "bearerAuth": .object(["type": .s("http"), "scheme": .s("bearer"), "description": .s("Authorization: Bearer kh_WORKSPACE_SECRET")]),
+                "sessionCookie": .object(["type": .s("apiKey"), "in": .s("cookie"), "name": .s(SessionStore.cookieName), "description": .s("Set by POST /session.")]),
+            ]),
+            "schemas": .object([
+                "Error": error,
+                "Message": message,
+                "Batch": .object([
+                    "type": .s("object"), "required": .array([.s("batch")]),
+                    "properties": .object([
+                        "batch": .object(["type": .s("array"), "maxItems": .int(ServerLimits.default.maxBatchLength), "items": ref("#/components/schemas/Message")]),
+                        "context": object,
+                    ]),
+                ]),
+                "IngestionReceipt": .object([
+                    "type": .s("object"),
+                    "properties": .object([
+                        "success": .object(["type": .s("boolean")]), "stored": .object(["type": .s("integer")]),
+                        "ignored": .object(["type": .s("array"), "items": object]),
+                    ]),
+                ]),
+                "Report": .object([
+                    "type": .s("object"), "required": .array([.s("analysis"), .s("title"), .s("parameters")]),
+                    "properties": .object([
+                        "analysis": string, "title": string,
+                        "parameters": .object([
+                            "type": .s("array"),
+                            "items": .object(["type": .s("object"), "properties": .object(["name": string, "value": string])]),
+                        ]),
+                    ]),
+                    "additionalProperties": .bool(true),
+                ]),
+            ]),
+            "responses": .object([
+                "BadRequest": errorResponse("A field or parameter is wrong; the message names it."),
+                "Unauthorized": errorResponse("No valid API key."),
+                "Forbidden": errorResponse("The key's role does not allow this (e.g. a read key on ingestion)."),
+                "NotFound": errorResponse("No such analysis."),
+                "PayloadTooLarge": errorResponse("The body is larger than 500 KB."),
+            ]),
+        ])
+    }
+}
