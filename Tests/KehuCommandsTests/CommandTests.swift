@@ -63,14 +63,14 @@ struct CommandTests {
               plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
               campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
                                       养草 nurturing.
-              flush                   Move events waiting in the streaming inbox into
-                                      segments.
-              compact                 Merge small segments into large ones sorted by
-                                      consumer and time.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read
                                       or write).
+              flush                   Move events waiting in the streaming inbox into
+                                      segments.
+              compact                 Merge small segments into large ones sorted by
+                                      consumer and time.
 
               See 'kehu help <subcommand>' for detailed help.
             """

@@ -123,6 +123,9 @@ public final class Catalogue: Sendable {
                     nurture_days INTEGER NOT NULL,
                     plan_name TEXT,
                     created_at INTEGER NOT NULL
+                );
+                """)
+        }
         migrator.registerMigration("v2 api keys") { db in
             // Only the SHA-256 digest of a key is stored; `prefix` (the workspace and the first
             // characters of the secret) lets people tell keys apart in lists and revoke them.
