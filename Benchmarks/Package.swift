@@ -45,6 +45,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/kehu-measure"),
+        // BG/NBD + Gamma-Gamma fits on a summary CSV, timed, for run-clv.sh (beside lifetimes).
+        .executableTarget(
+            name: "kehu-fit",
+            dependencies: [
+                "KehuWorkloads", kehuProduct("KehuPredict"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kehu-fit"),
+        // Every catalogued analysis timed on a warm snapshot, and the snapshot's rows exported for
+        // the DuckDB peer, for run-analyses.sh.
+        .executableTarget(
+            name: "kehu-analyses",
+            dependencies: [
+                "KehuWorkloads", kehuProduct("KehuModel"), kehuProduct("KehuStore"), kehuProduct("KehuAnalytics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kehu-analyses"),
 
         // The custom metrics (events/s, bytes/event) the ordo-one benchmarks record.
         .target(
