@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KehuGenerator", targets: ["KehuGenerator"]),
         .library(name: "KehuAnalytics", targets: ["KehuAnalytics"]),
         .library(name: "KehuPredict", targets: ["KehuPredict"]),
+        .library(name: "KehuPlan", targets: ["KehuPlan"]),
         .library(name: "KehuCommands", targets: ["KehuCommands"]),
     ],
     dependencies: [
@@ -41,12 +42,17 @@ let package = Package(
         .target(name: "KehuAnalytics", dependencies: ["KehuModel", "KehuStore", "KehuPredict"]),
         // Deterministic simulation of a brand for the demo, tests and benchmarks.
         .target(name: "KehuGenerator", dependencies: ["KehuModel"]),
+        // Planning: GMV gap deduction (用户缺口推演) and campaign rhythm (种草 / 长草 / 拔草 / 养草).
+        .target(name: "KehuPlan", dependencies: [
+            "KehuModel", "KehuStore", "KehuAnalytics",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
         // The commands, as a library so their behaviour and help text are testable.
         .target(name: "KehuCommands", dependencies: [
             "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuAnalytics", "KehuGenerator", "KehuPredict",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KehuPlan", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kehu", dependencies: ["KehuCommands"]),
         // Test support: temporary workspaces, hand-built events, a fixed clock.
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
+        .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuCommandsTests", dependencies: ["KehuCommands", "KehuStore", "KehuModel", "KehuTesting", "KehuGenerator", "KehuAnalytics", .product(name: "GRDB", package: "GRDB.swift")]),

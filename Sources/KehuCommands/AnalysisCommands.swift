@@ -5,7 +5,8 @@ import KehuStore
 /// Runs a catalogued analysis for a command: builds the snapshot (progress on stderr), runs the
 /// analysis with the arguments gathered from the command's options, and prints the result.
 /// Bad arguments and data that cannot support the analysis end with a message and exit 1.
-func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: GlobalOptions, format: OutputFormat) throws {
+@discardableResult
+func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: GlobalOptions, format: OutputFormat) throws -> any Report {
     let workspace = try global.openWorkspace()
     let progress = ProgressLine("snapshot")
     let snapshot = try workspace.buildSnapshot { progress.update($0) }
@@ -18,6 +19,7 @@ func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: G
         throw ExitCode(1)
     }
     print(report.rendered(as: format), terminator: "")
+    return report
 }
 
 /// `--as-of D` and the AIPL rule options, shared by stage-based commands.
@@ -25,6 +27,18 @@ struct StageOptions: ParsableArguments {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day (default: the last day with data).", valueName: "YYYY-MM-DD"))
     var asOf: String?
 
+    @OptionGroup var rules: AIPLRuleOptions
+
+    /// The options as analysis arguments.
+    var arguments: AnalysisArguments {
+        var arguments = rules.arguments
+        arguments.set("as-of", asOf)
+        return arguments
+    }
+}
+
+/// The AIPL rule options (`--a-days`, `--i-days`, `--p-days`, `--l-orders`).
+struct AIPLRuleOptions: ParsableArguments {
     @Option(name: .customLong("a-days"), help: "A 认知: an A-signal event within this many days (default 15).")
     var awarenessDays: Int?
 
@@ -40,7 +54,6 @@ struct StageOptions: ParsableArguments {
     /// The options as analysis arguments.
     var arguments: AnalysisArguments {
         var arguments = AnalysisArguments()
-        arguments.set("as-of", asOf)
         arguments.set("a-days", awarenessDays.map(String.init))
         arguments.set("i-days", interestDays.map(String.init))
         arguments.set("p-days", purchaseDays.map(String.init))
@@ -49,17 +62,42 @@ struct StageOptions: ParsableArguments {
     }
 }
 
-struct AIPLCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "aipl",
-        abstract: "AIPL consumer assets: consumers per stage (认知 / 兴趣 / 购买 / 忠诚) as of a day.",
-        discussion: "docs/definitions.md defines each stage; every window is an option.")
+/// `--trend day|week` with `--from` / `--to`, shared by commands that show a figure over time.
+struct TrendOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Show the figures at the end of each day or ISO week of a period.", valueName: "day|week"))
+    var trend: TrendInterval?
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var output: FormatOption
-    @OptionGroup var stages: StageOptions
+    @Option(help: ArgumentHelp("With --trend: the first day (default: 30 days or 12 ISO weeks before --to).", valueName: "YYYY-MM-DD"))
+    var from: String?
 
-    func run() throws {
-        try runAnalysis(.aipl, stages.arguments, global: global, format: output.format)
+    @Option(help: ArgumentHelp("With --trend: the last day (default: --as-of, or the last day with data).", valueName: "YYYY-MM-DD"))
+    var to: String?
+
+    /// Checks the combination with `--as-of`.
+    func validate(asOf: String?) throws {
+        if trend == nil && (from != nil || to != nil) {
+            throw ValidationError("--from and --to set the period of a trend; add --trend day or --trend week, or use --as-of for one day.")
+        }
+        if trend != nil && asOf != nil && to != nil {
+            throw ValidationError("With --trend, give the last day as --to or --as-of, not both.")
+        }
+    }
+
+    /// `trend`, `from` and `to` as analysis arguments (`to` falls back to `asOf`).
+    func arguments(asOf: String?) -> AnalysisArguments {
+        var arguments = AnalysisArguments()
+        arguments.set("trend", trend?.rawValue)
+        arguments.set("from", from)
+        arguments.set("to", to ?? asOf)
+        return arguments
+    }
+}
+
+extension TrendInterval: ExpressibleByArgument {}
+
+extension AnalysisArguments {
+    /// These arguments with `other`'s added.
+    func merging(_ other: AnalysisArguments) -> AnalysisArguments {
+        AnalysisArguments(values.merging(other.values) { _, new in new })
     }
 }

@@ -59,9 +59,65 @@ struct DemoCommand: ParsableCommand {
         let progress = ProgressLine("snapshot")
         let snapshot = try workspace.buildSnapshot { progress.update($0) }
         progress.finish()
-        emit(WorkspaceOverview.compute(snapshot), format: output.format)
-        if output.format == .table {
-            print("\nNext: kehu stats · kehu identity member:<id> · kehu ingest FILE --workspace <brand>  (data in \(global.dataDirectory))")
+        let overview = WorkspaceOverview.compute(snapshot)
+        let headline = DemoHeadline.sections(snapshot)
+        switch output.format {
+        case .table:
+            emit(overview, format: .table)
+            for section in headline {
+                print("\n" + String(repeating: "═", count: 100) + "\n")
+                print(section.rendered(as: .table), terminator: "")
+            }
+            print("\nNext: kehu aipl · kehu fast · kehu visitors · kehu nine · kehu funnel · kehu rfm · kehu clv · kehu plan gap · kehu stats  (data in \(global.dataDirectory))")
+        case .json:
+            print(DemoHeadline.json(overview: overview, sections: headline))
+        case .csv:
+            emit(overview, format: .csv)
+            for section in headline { print("\n" + section.rendered(as: .csv), terminator: "") }
         }
+    }
+}
+
+/// What `kehu demo` ends with: AIPL with its 30-day flow, FAST, the visitor view and the nine
+/// metrics for the last 30 days, and customer lifetime value, each with its parameters.
+enum DemoHeadline {
+    /// A section that could not be computed says why instead of stopping the demo.
+    struct Unavailable: Report {
+        var title: String
+        var reason: String
+        var parameters: [ReportParameter] { [] }
+        func tables() -> [TextTable] { [TextTable(headers: ["not available"], alignments: [.left], rows: [[reason]])] }
+    }
+
+    static let analyses = ["aipl", "aipl-flow", "fast", "visitors", "nine"]
+
+    static func sections(_ snapshot: Snapshot) -> [any Report] {
+        var sections: [any Report] = []
+        for name in analyses {
+            do {
+                sections.append(try AnalysisCatalogue.named(name).run(snapshot, AnalysisArguments()))
+            } catch {
+                sections.append(Unavailable(title: name, reason: "\(error)"))
+            }
+        }
+        do {
+            sections.append(try CustomerValueReport.compute(snapshot, CustomerValueParameters(top: 5)))
+        } catch {
+            sections.append(Unavailable(title: "Customer lifetime value", reason: "\(error)"))
+        }
+        return sections
+    }
+
+    /// One JSON object: the overview and each section under its analysis name.
+    static func json(overview: WorkspaceOverview, sections: [any Report]) -> String {
+        var parts = ["\"overview\": " + indent(overview.rendered(as: .json))]
+        for (name, section) in zip(analyses + ["clv"], sections) {
+            parts.append("\"\(name)\": " + indent(section.rendered(as: .json)))
+        }
+        return "{\n  " + parts.joined(separator: ",\n  ") + "\n}"
+    }
+
+    private static func indent(_ json: String) -> String {
+        json.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "\n  ")
     }
 }

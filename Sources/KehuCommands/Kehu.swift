@@ -12,7 +12,10 @@ public struct Kehu: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, StatsCommand.self, IdentityCommand.self,
-            AIPLCommand.self, CLVCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
+            AIPLCommand.self, FASTCommand.self, VisitorsCommand.self, NineCommand.self, FunnelCommand.self,
+            OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self, RFMCommand.self, ChannelsCommand.self,
+            PriceCommand.self, ContentCommand.self, ProfileCommand.self, CLVCommand.self, PlanCommand.self,
+            CampaignCommand.self, FlushCommand.self, CompactCommand.self, DevCommand.self,
         ])
 
     public init() {}

@@ -31,8 +31,13 @@ struct CommandTests {
                                       channels, and its storage.
               identity                Show the consumer behind an identity key: all their
                                       keys and the channels they were seen in.
+              aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
+                                      购买 / 忠诚) as of a day.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
+              plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
+              campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
+                                      养草 nurturing.
               flush                   Move events waiting in the streaming inbox into
                                       segments.
               compact                 Merge small segments into large ones sorted by
@@ -125,6 +130,46 @@ struct CommandTests {
         let missing = try runKehu(["identity", "member:404", "--data", dir.path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("No consumer has the key member:404"))
+    }
+
+    @Test("rfm exports every consumer; profile finds a consumer by phone and never shows the number")
+    func rfmAndProfile() throws {
+        let dir = TemporaryDirectory(prefix: "kehu-cli")
+        let file = dir.path + "/orders.csv"
+        // member:7 with a phone pays twice; member:8 once. As of 2026-06-30: member:7 R 0, F 2,
+        // M 300.00; member:8 R 29, F 1, M 50.00.
+        try """
+            event_id,ts,keys,kind,channel,category,order_id,amount,list_price,quantity
+            k1,2026-06-01T10:00:00+08:00,member:7|phone:+86 138-0013-8000,view,tmall,面霜,,,,
+            k2,2026-06-01T10:05:00+08:00,member:7,pay,tmall,面霜,o1,100.00,125.00,1
+            k3,2026-06-30T10:05:00+08:00,phone:13800138000,pay,tmall,面霜,o2,200.00,,2
+            k4,2026-06-01T11:00:00+08:00,member:8,pay,jd,精华,o3,50.00,,1
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runKehu(["ingest", file, "--data", dir.path]).status == 0)
+        let rfm = try runKehu(["rfm", "--data", dir.path, "--as-of", "2026-06-30", "--export", dir.path + "/rfm.csv"])
+        #expect(rfm.status == 0, "\(rfm.stderr)")
+        #expect(rfm.stdout.contains("Champions"))
+        let csv = try String(contentsOfFile: dir.path + "/rfm.csv", encoding: .utf8)
+        // Scores among 2: member:7 has 1 worse on each → 1 + 5/2 = 3; member:8 has none → 1.
+        #expect(csv.contains(",0,2,300.00,3,3,3,333,"))
+        #expect(csv.contains(",29,1,50.00,1,1,1,111,Lost,一般挽留客户"))
+        let json = try runKehu(["rfm", "--data", dir.path, "--as-of", "2026-06-30", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(object["customers"] as? Int == 2)
+        #expect(object["table"] == nil)
+
+        let profile = try runKehu(["profile", "phone:138 0013 8000", "--data", dir.path, "--as-of", "2026-06-30"])
+        #expect(profile.status == 0, "\(profile.stderr)")
+        #expect(profile.stdout.contains("member:7"))
+        #expect(profile.stdout.contains("phone:"))
+        #expect(profile.stdout.contains("salted SHA-256"))
+        #expect(!profile.stdout.contains("13800138000") && !profile.stdout.contains("0013"))
+        #expect(profile.stdout.contains("面霜"))
+        let missing = try runKehu(["profile", "phone:13900000000", "--data", dir.path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no consumer has this key"))
+        #expect(!missing.stderr.contains("13900000000"))
     }
 
     @Test("demo on an empty directory generates, ingests and shows the overview; a second run reuses the data")

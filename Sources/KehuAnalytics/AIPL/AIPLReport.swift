@@ -39,9 +39,7 @@ public struct AIPLReport: Report {
 
     /// Counts each consumer's stage as of `day`.
     public static func compute(_ snapshot: Snapshot, asOf day: Day, rules: AIPLRules = .standard) -> AIPLReport {
-        let stages = AIPLStages.compute(snapshot, asOf: day, rules: rules)
-        var tally = [Int](repeating: 0, count: AIPLStage.allCases.count)
-        for stage in stages { tally[Int(stage.rawValue)] += 1 }
+        let tally = AIPLStages.counts(snapshot, asOf: day, rules: rules)
         let assets = tally[1...].reduce(0, +)
         return AIPLReport(
             workspace: snapshot.workspace, asOf: day, rules: rules,
@@ -77,9 +75,18 @@ extension Analysis {
     public static let aipl = Analysis(
         name: "aipl", title: "AIPL consumer assets",
         summary: "Consumers per AIPL stage (认知 / 兴趣 / 购买 / 忠诚) as of a day, and the composition of the assets.",
-        parameters: [AnalysisParameter("as-of", .day, help: "The day (default: the last day with data).")]
-            + AIPLRules.analysisParameters
-    ) { snapshot, arguments throws(AnalysisError) in
-        AIPLReport.compute(snapshot, asOf: try arguments.asOf(in: snapshot), rules: try AIPLRules(arguments))
+        parameters: [
+            AnalysisParameter("as-of", .day, help: "The day (default: the last day with data)."),
+            AnalysisParameter(
+                "by", .choice, help: "Break the stages down: `category` counts each category's stages from its events only.",
+                choices: AIPLBreakdown.allCases.map(\.rawValue)),
+        ] + AIPLRules.analysisParameters
+    ) { snapshot, arguments throws(AnalysisError) -> any Report in
+        let day = try arguments.asOf(in: snapshot)
+        let rules = try AIPLRules(arguments)
+        if arguments.string("by") == nil { return AIPLReport.compute(snapshot, asOf: day, rules: rules) }
+        switch try arguments.choice("by", default: AIPLBreakdown.category) {
+        case .category: return AIPLCategoryReport.compute(snapshot, asOf: day, rules: rules)
+        }
     }
 }

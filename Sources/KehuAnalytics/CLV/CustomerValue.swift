@@ -50,6 +50,13 @@ public struct CustomerValueReport: Report {
     public var topCount: Int
     /// With a holdout: predicted against actual purchases per calibration frequency.
     public var holdout: [HoldoutLine]?
+    /// CLV by AIPL stage as of the calibration end (none, A, I, P, L).
+    public var byStage: [CLVGroup]
+    /// CLV by the R `rfm` package segment as of the calibration end (365-day window), then the
+    /// customers with no paid order in that window.
+    public var bySegment: [CLVGroup]
+    /// CLV by RFM eight-class (重要价值 ... 一般挽留), then the customers outside the window.
+    public var byValueClass: [CLVGroup]
 
     public struct CustomerValue: Sendable, Codable, Hashable {
         public var consumerID: UInt32
@@ -66,6 +73,23 @@ public struct CustomerValueReport: Report {
         public var clv: Double
     }
 
+    /// CLV summed over a group of customers. Consumers of the group without a paid order before
+    /// the calibration end have no CLV and are only counted in `withoutCLV`.
+    public struct CLVGroup: Sendable, Codable, Hashable {
+        public var group: String
+        public var chineseName: String
+        /// Customers of the group with a CLV.
+        public var customers: Int
+        /// Consumers of the group without a CLV (no paid order before the calibration end).
+        public var withoutCLV: Int
+        /// Yuan.
+        public var totalCLV: Double
+        public var averageCLV: Double?
+        public var averageProbabilityAlive: Double?
+        /// Mean expected purchases over the horizon.
+        public var averageExpectedPurchases: Double?
+    }
+
     public struct HoldoutLine: Sendable, Codable, Hashable {
         /// Repeat purchases in calibration ("7+" collects the rest).
         public var frequency: String
@@ -77,6 +101,7 @@ public struct CustomerValueReport: Report {
     enum CodingKeys: String, CodingKey {
         case workspace, calibrationEnd, holdoutEnd, horizonMonths, unit, monthlyDiscountRate, customers, repeatCustomers
         case purchaseModel, purchaseLogLikelihood, purchaseIterations, spendModel, spendLogLikelihood, totalCLV, top, holdout
+        case byStage, bySegment, byValueClass
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,6 +122,9 @@ public struct CustomerValueReport: Report {
         try c.encode(totalCLV, forKey: .totalCLV)
         try c.encode(Array(values.prefix(topCount)), forKey: .top)
         try c.encodeIfPresent(holdout, forKey: .holdout)
+        try c.encode(byStage, forKey: .byStage)
+        try c.encode(bySegment, forKey: .bySegment)
+        try c.encode(byValueClass, forKey: .byValueClass)
     }
 
     public var title: String { "Customer lifetime value 客户终身价值 (BG/NBD + Gamma-Gamma)" }
@@ -169,6 +197,7 @@ public struct CustomerValueReport: Report {
                 expectedPurchases: purchaseFit.parameters.conditionalExpectedPurchases(within: horizon, for: s),
                 expectedSpend: spendFit.parameters.conditionalExpectedAverageProfit(s), clv: clvs[index]))
         }
+        let groups = Self.groups(snapshot, calibrationEnd: calibrationEnd, customers: summaries.map(\.customer), values: values)
         values.sort { ($0.clv, $1.consumerID) > ($1.clv, $0.consumerID) }
 
         var holdout: [HoldoutLine]?
@@ -197,7 +226,71 @@ public struct CustomerValueReport: Report {
             purchaseModel: purchaseFit.parameters, purchaseLogLikelihood: purchaseFit.logLikelihood,
             purchaseIterations: purchaseFit.iterations, spendModel: spendFit.parameters,
             spendLogLikelihood: spendFit.logLikelihood, totalCLV: clvs.reduce(0, +), values: values, topCount: p.top,
-            holdout: holdout)
+            holdout: holdout, byStage: groups.stage, bySegment: groups.segment, byValueClass: groups.valueClass)
+    }
+
+    /// Sums each customer's values into their AIPL stage, RFM segment and eight-class as of the
+    /// calibration end. `customers[i]` is the dense consumer of `values[i]`.
+    /// - Complexity: O(events) for the stages (on all cores), O(paid orders + n log n) for RFM.
+    static func groups(
+        _ snapshot: Snapshot, calibrationEnd: Day, customers: [Int], values: [CustomerValue]
+    ) -> (stage: [CLVGroup], segment: [CLVGroup], valueClass: [CLVGroup]) {
+        struct Sums {
+            var customers = 0
+            var members = 0
+            var clv = 0.0
+            var alive = 0.0
+            var purchases = 0.0
+
+            mutating func add(_ v: CustomerValue) {
+                customers += 1
+                clv += v.clv
+                alive += v.probabilityAlive
+                purchases += v.expectedPurchases
+            }
+
+            func line(_ name: String, _ chinese: String) -> CLVGroup {
+                let n = Double(customers)
+                return CLVGroup(
+                    group: name, chineseName: chinese, customers: customers, withoutCLV: max(0, members - customers),
+                    totalCLV: clv, averageCLV: customers > 0 ? clv / n : nil,
+                    averageProbabilityAlive: customers > 0 ? alive / n : nil,
+                    averageExpectedPurchases: customers > 0 ? purchases / n : nil)
+            }
+        }
+        var hasCLV = [Bool](repeating: false, count: snapshot.consumerCount)
+        for c in customers { hasCLV[c] = true }
+
+        let stages = AIPLStages.compute(snapshot, asOf: calibrationEnd)
+        var stageSums = [Sums](repeating: Sums(), count: AIPLStage.allCases.count)
+        for stage in stages { stageSums[Int(stage.rawValue)].members += 1 }
+        for (i, c) in customers.enumerated() { stageSums[Int(stages[c].rawValue)].add(values[i]) }
+
+        let rfm = RFMTable.of(snapshot, asOf: calibrationEnd, days: 365)
+        // The last slot of each collects customers with no paid order in the RFM window.
+        var segmentSums = [Sums](repeating: Sums(), count: RFMSegment.allCases.count + 1)
+        var classSums = [Sums](repeating: Sums(), count: RFMValueClass.allCases.count + 1)
+        for r in 0..<rfm.count {
+            segmentSums[Int(rfm.segment[r].rawValue)].members += 1
+            classSums[Int(rfm.valueClass[r].rawValue)].members += 1
+        }
+        for (i, c) in customers.enumerated() {
+            if let r = rfm.row(ofConsumer: c) {
+                segmentSums[Int(rfm.segment[r].rawValue)].add(values[i])
+                classSums[Int(rfm.valueClass[r].rawValue)].add(values[i])
+            } else {
+                segmentSums[RFMSegment.allCases.count].add(values[i])
+                classSums[RFMValueClass.allCases.count].add(values[i])
+            }
+        }
+        let outside = ("no paid order in the 365 days", "窗口内无购买")
+        return (
+            AIPLStage.allCases.map { stageSums[Int($0.rawValue)].line($0.letter, $0.chineseName) },
+            RFMSegment.allCases.map { segmentSums[Int($0.rawValue)].line($0.name, $0.chineseName) }
+                + [segmentSums[RFMSegment.allCases.count].line(outside.0, outside.1)],
+            RFMValueClass.allCases.map { classSums[Int($0.rawValue)].line($0.name, $0.chineseName) }
+                + [classSums[RFMValueClass.allCases.count].line(outside.0, outside.1)]
+        )
     }
 
     public func tables() -> [TextTable] {
@@ -236,6 +329,26 @@ public struct CustomerValueReport: Report {
             table.footnotes = [String(
                 format: "all " + Figures.grouped(n) + " customers: actual %.0f, predicted %.0f repeat purchases (error %+.1f%%)",
                 actual, predicted, actual > 0 ? (predicted - actual) / actual * 100 : 0)]
+            tables.append(table)
+        }
+        for (title, groups) in [
+            ("CLV by AIPL stage 按AIPL阶段 (as of \(calibrationEnd))", byStage),
+            ("CLV by RFM segment 按RFM分群 (365 days to \(calibrationEnd))", bySegment),
+            ("CLV by RFM eight-class 按RFM八类", byValueClass),
+        ] {
+            var table = TextTable(
+                title: title,
+                headers: ["group", "中文", "customers", "no CLV", "total CLV", "mean CLV", "mean P(alive)", "mean expected purchases"])
+            table.alignments = [.left, .left, .right, .right, .right, .right, .right, .right]
+            table.rows = groups.map { g in
+                [
+                    g.group, g.chineseName, Figures.grouped(g.customers), Figures.grouped(g.withoutCLV), Self.yuan(g.totalCLV),
+                    g.averageCLV.map(Self.yuan) ?? "-",
+                    g.averageProbabilityAlive.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
+                    g.averageExpectedPurchases.map { String(format: "%.2f", $0) } ?? "-",
+                ]
+            }
+            table.footnotes = ["customers = with a CLV; no CLV = consumers of the group without a paid order before the calibration end (no CLV is computed for them)"]
             tables.append(table)
         }
         return tables

@@ -207,6 +207,13 @@ public struct AnalysisArguments: Sendable, Hashable {
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
         .aipl,
+        .funnel, .ordersUnpaid, .retention, .lifecycle,
+        .channels, .price, .content,
+        .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
+        .visitors,
+        .nine,
+        .rfm,
+        .profile,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {

@@ -102,6 +102,30 @@ public final class Catalogue: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2 plans and campaigns") { db in
+            try db.execute(sql: """
+                CREATE TABLE plan (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    campaign_first TEXT NOT NULL,
+                    campaign_last TEXT NOT NULL,
+                    target_fen INTEGER NOT NULL,
+                    report TEXT NOT NULL
+                );
+                CREATE INDEX plan_name ON plan (name, id);
+                CREATE TABLE campaign (
+                    name TEXT PRIMARY KEY,
+                    harvest_first TEXT NOT NULL,
+                    harvest_last TEXT NOT NULL,
+                    seeding_days INTEGER NOT NULL,
+                    growing_days INTEGER NOT NULL,
+                    nurture_days INTEGER NOT NULL,
+                    plan_name TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 

@@ -3,28 +3,33 @@ import Synchronization
 /// Values derived from a snapshot once and shared by every analysis that reads it (the paid
 /// orders per consumer, the last day with data, ...). A derived value lives as long as its
 /// snapshot, and is built at most once even when queries ask for it concurrently.
+///
+/// Each key has its own lock, so building one value may use another (the RFM table reads the
+/// purchase index); only a cycle of keys would wait on itself.
 public final class DerivedCache: Sendable {
-    private let values = Mutex<[String: any Sendable]>([:])
-    private let building = Mutex<Void>(())
+    private final class Slot: Sendable {
+        let value = Mutex<(any Sendable)?>(nil)
+    }
+
+    private let slots = Mutex<[String: Slot]>([:])
 
     init() {}
 
     /// The value stored under `key`, building it with `make` the first time.
     public func value<T: Sendable>(_ key: String, _ make: () throws -> T) rethrows -> T {
-        if let cached = cachedValue(key, as: T.self) { return cached }
-        // One build at a time: derived values are built from the whole snapshot on all cores, so
-        // running two builds side by side would gain nothing.
-        return try building.withLock { _ in
-            if let cached = cachedValue(key, as: T.self) { return cached }
+        let slot = slots.withLock { slots in
+            if let slot = slots[key] { return slot }
+            let slot = Slot()
+            slots[key] = slot
+            return slot
+        }
+        // Whoever comes second waits for the first build of this key instead of repeating it.
+        return try slot.value.withLock { stored in
+            // Unwrap before casting: `nil as? T` succeeds when T is itself optional.
+            if let entry = stored, let cached = entry as? T { return cached }
             let fresh = try make()
-            values.withLock { $0[key] = fresh }
+            stored = fresh
             return fresh
         }
-    }
-
-    // Unwraps the entry before casting: `nil as? T` succeeds when T is itself optional.
-    private func cachedValue<T>(_ key: String, as type: T.Type) -> T? {
-        guard let entry = values.withLock({ $0[key] }) else { return nil }
-        return entry as? T
     }
 }

@@ -4,7 +4,12 @@ extension Workspace {
     /// Builds a snapshot of the workspace's data now (segments plus inbox).
     /// - Parameter progress: called with a short description of each build step.
     public func buildSnapshot(progress: ((String) -> Void)? = nil) throws(StoreError) -> Snapshot {
-        try SnapshotBuilder.build(self, progress: progress)
+        let snapshot = try SnapshotBuilder.build(self, progress: progress)
+        // The build's scratch arrays (several times the snapshot's size) are free now, but glibc
+        // keeps freed pages for reuse; hand them back so a long-lived server holds the snapshot,
+        // not the build's high-water mark.
+        Allocator.releaseFreePages()
+        return snapshot
     }
 }
 
@@ -33,3 +38,19 @@ public final class SnapshotCache: Sendable {
         }
     }
 }
+
+/// The system allocator.
+enum Allocator {
+    /// Returns free heap pages to the operating system (glibc `malloc_trim`; nothing elsewhere).
+    static func releaseFreePages() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (declared in malloc.h, which the Glibc module does not export).
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
