@@ -74,6 +74,8 @@ struct KehuFit: ParsableCommand {
         var cores: Int
         var bgnbd: BGNBDResult
         var gammaGamma: GammaGammaResult
+        /// Repeat customers without positive spend, left out of the Gamma-Gamma fit.
+        var leftOutWithoutPositiveSpend: Int
         /// Best BG/NBD + best Gamma-Gamma.
         var bothBestSeconds: Double
     }
@@ -85,6 +87,11 @@ struct KehuFit: ParsableCommand {
     func run() throws {
         let (customers, readSeconds) = try Stopwatch.time { () throws(SummaryError) in try SummaryCSV.read(path: summary) }
         let options = FitOptions(allowsParallelEvaluation: !serial)
+        // Gamma-Gamma needs positive spend; as lifetimes_peer.py does, repeat customers whose
+        // repeat purchases were all free are left out of that fit (KehuPredict would name them as
+        // an error), and counted.
+        let spenders = customers.filter { $0.frequency == 0 || $0.monetaryValue > 0 }
+        let leftOut = customers.count - spenders.count
         var bgnbdSeconds: [Double] = []
         var spendSeconds: [Double] = []
         var bgnbd: ModelFit<BGNBDParameters>?
@@ -93,7 +100,7 @@ struct KehuFit: ParsableCommand {
             let fitted = try Stopwatch.time { () throws(FitError) in try BGNBDParameters.fit(customers, options: options) }
             bgnbd = fitted.value
             bgnbdSeconds.append(fitted.seconds)
-            let spent = try Stopwatch.time { () throws(FitError) in try GammaGammaParameters.fit(customers, options: options) }
+            let spent = try Stopwatch.time { () throws(FitError) in try GammaGammaParameters.fit(spenders, options: options) }
             spend = spent.value
             spendSeconds.append(spent.seconds)
         }
@@ -115,6 +122,7 @@ struct KehuFit: ParsableCommand {
                 logLikelihood: spend.logLikelihood, iterations: spend.iterations, evaluations: spend.evaluations,
                 converged: spend.isConverged, gradientNorm: spend.gradientNorm, customers: spend.customerCount,
                 distinctRows: spend.distinctRowCount, fit: Timing(spendSeconds)),
+            leftOutWithoutPositiveSpend: leftOut,
             bothBestSeconds: (bgnbdSeconds.min() ?? 0) + (spendSeconds.min() ?? 0))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
