@@ -102,13 +102,26 @@ struct RunCommand: ParsableCommand {
 
         let wanted = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         var results: [[String: Any]] = []
+        var seen = Set<String>()
         for analysis in AnalysisCatalogue.all where wanted?.contains(analysis.name) ?? true {
+            guard seen.insert(analysis.name).inserted else { continue }
             let declared = Set(analysis.parameters.map(\.name))
             var arguments = AnalysisArguments()
             if declared.contains("as-of") { arguments.set("as-of", "\(last)") }
             if declared.contains("from") && declared.contains("to") {
                 arguments.set("from", "\(first)")
                 arguments.set("to", "\(last)")
+            }
+            // Fixed arguments where the period default does not fit (the DuckDB peer reads them
+            // back from the JSON): flows over their default 30 days (D2 - 30 .. D2), cohorts and
+            // lifecycle over their default 12 months ending the as-of day, the funnel's steps, one
+            // consumer's profile.
+            switch analysis.name {
+            case "aipl-flow": arguments.set("from", "\(last.advanced(by: -30))")
+            case "retention", "lifecycle": arguments.values["from"] = nil
+            case "funnel": arguments.set("steps", "view,cart,order,pay")
+            case "profile": arguments.set("consumer", "#\(snapshot.consumerIDs[snapshot.consumerCount / 2])")
+            default: break
             }
             for text in assignments {
                 guard let (name, parameter, value) = Self.parse(text) else { continue }
