@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KehuAnalytics
 import KehuStore
 
@@ -12,8 +13,13 @@ func runAnalysis(_ analysis: Analysis, _ arguments: AnalysisArguments, global: G
     let snapshot = try workspace.buildSnapshot { progress.update($0) }
     progress.finish()
     let report: any Report
+    let started = ContinuousClock.now
     do {
         report = try analysis.run(snapshot, arguments)
+        // The analysis alone (with any per-snapshot index it builds first), for performance work.
+        if ProcessInfo.processInfo.environment["KEHU_TRACE"] != nil {
+            Terminal.error("trace: \(analysis.name) \(ContinuousClock.now - started)")
+        }
     } catch {
         Terminal.error("kehu \(analysis.name): \(error)")
         throw ExitCode(1)

@@ -8,7 +8,7 @@ import KehuStore
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for tests and diagnostics.", shouldDisplay: false,
-        subcommands: [InboxWriter.self])
+        subcommands: [InboxWriter.self, DevTimeCommand.self])
 }
 
 /// Appends events to the inbox in small transactions while another thread flushes the inbox

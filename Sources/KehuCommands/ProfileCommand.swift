@@ -42,7 +42,15 @@ struct WorkspaceConsumerDirectory: ConsumerDirectory {
         do {
             key = try KeyHasher(salt: workspace.salt).identityKey(raw: text)
         } catch {
-            throw .invalidParameter(parameter: "consumer", value: "(key)", reason: "\(error)")
+            // The error never repeats the value; the shown text hides phone and email values.
+            let type = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            let shown: String
+            switch IdentityKeyType(name: type)?.isHashedAtIngest {
+            case true?: shown = "\(type):(hashed)"
+            case false?: shown = text
+            case nil: shown = "(not a key)"
+            }
+            throw .invalidParameter(parameter: "consumer", value: shown, reason: "\(error)")
         }
         do { return try ConsumerIdentity.lookup(key, in: workspace) } catch {
             throw .insufficientData("the identity catalogue could not be read: \(error)")

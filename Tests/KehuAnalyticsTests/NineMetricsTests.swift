@@ -91,6 +91,9 @@ struct NineMetricsTests {
         #expect(text.contains("¥130.00 ✓"))
         #expect(text.contains("休眠用户数量 (dormant customers at the start): 3"))
         #expect(text.contains("buyers without a visit"))
+        // The total row: traffic 8, buyers 7 (5 visitors + 2 without a visit), AOV 375.00/7 = 53.57.
+        let total = try #require(text.split(separator: "\n").first { $0.hasPrefix("total") })
+        #expect(total.contains("¥53.57") && total.contains("¥375.00"))
     }
 
     @Test("the dormant boundary: an event exactly 90 days before the start keeps a buyer 老客, the 91st day does not")

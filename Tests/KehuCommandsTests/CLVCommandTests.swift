@@ -39,6 +39,20 @@ struct CLVCommandTests {
         #expect(json["customers"] as? Int == 2357)
         let holdout = try #require(json["holdout"] as? [[String: Any]])
         #expect(holdout.map { $0["customers"] as! Int }.reduce(0, +) == 2357)
+        // CLV by stage and RFM group on CDNOW: the whole cohort first bought in Q1 1997, so as of
+        // 1997-09-30 every customer is P or L and inside the 365-day RFM window; each grouping
+        // covers all 2,357 customers and adds up to the total CLV.
+        let total = try #require(json["totalCLV"] as? Double)
+        for key in ["byStage", "bySegment", "byValueClass"] {
+            let groups = try #require(json[key] as? [[String: Any]], "\(key)")
+            #expect(groups.map { $0["customers"] as! Int }.reduce(0, +) == 2357, "\(key)")
+            #expect(abs(groups.map { $0["totalCLV"] as! Double }.reduce(0, +) - total) < 1e-6 * total, "\(key)")
+        }
+        let stages = try #require(json["byStage"] as? [[String: Any]])
+        #expect(stages.filter { ["P", "L"].contains($0["group"] as! String) }.map { $0["customers"] as! Int }.reduce(0, +) == 2357)
+        let segments = try #require(json["bySegment"] as? [[String: Any]])
+        #expect(segments.last?["group"] as? String == "no paid order in the 365 days")
+        #expect(segments.last?["customers"] as? Int == 0)
 
         let export = dir.path + "/clv.csv"
         let exported = try runKehu(["clv", "--data", dir.path, "--calibration-end", "1997-09-30", "--export", export])

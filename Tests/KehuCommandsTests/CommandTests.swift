@@ -33,6 +33,31 @@ struct CommandTests {
                                       keys and the channels they were seen in.
               aipl                    AIPL consumer assets: consumers per stage (认知 / 兴趣 /
                                       购买 / 忠诚) as of a day.
+              fast                    FAST consumer health: operable consumers, advancing
+                                      rate, members and active members.
+              visitors                Customer-operations view: visitors as 新访 / 回访 / 老客,
+                                      growth paths, revisits of non-buyers.
+              nine                    The nine metrics: new, old and dormant customers ×
+                                      traffic, conversion, AOV, reconciled with GMV.
+              funnel                  Conversion funnel: consumers per step within a
+                                      window, drop-off, time to convert.
+              orders                  Orders not paid within a time limit (kehu orders
+                                      unpaid).
+              retention               Cohort retention: who came back in each week or month
+                                      after their first purchase or visit.
+              lifecycle               Buyer lifecycle per week or month: new, returning,
+                                      resurrecting and dormant buyers.
+              rfm                     RFM: recency, frequency and monetary scores, the R
+                                      rfm package segments and the eight classes (重要价值 ...).
+              channels                Channel quality (渠道质量): reach, A→I and I→P
+                                      conversion, buyers, GMV, new-to-brand buyers, cost
+                                      and ROI.
+              price                   Price sensitivity (价格敏感): buyers by share of
+                                      discounted purchases, and 以价换量 per SKU.
+              content                 Content seeding (内容种草): purchase rate after a content
+                                      view against non-viewers in the same AIPL stage.
+              profile                 One consumer's profile (画像): keys, activity, AIPL
+                                      stage history, RFM, CLV and preferences.
               clv                     Customer lifetime value: BG/NBD purchases,
                                       probability alive, Gamma-Gamma spend, discounted CLV.
               plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
@@ -177,7 +202,13 @@ struct CommandTests {
         let dir = TemporaryDirectory(prefix: "kehu-cli")
         let first = try runKehu(["demo", "--data", dir.path, "--consumers", "300", "--days", "90", "--format", "json"])
         #expect(first.status == 0, "\(first.stderr)")
-        let overview = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as! [String: Any]
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        // The headline follows the overview: every section is there, and AIPL covers every consumer.
+        #expect(Set(root.keys) == ["overview", "aipl", "aipl-flow", "fast", "visitors", "nine", "clv"])
+        let overview = try #require(root["overview"] as? [String: Any])
+        let aipl = try #require(root["aipl"] as? [String: Any])
+        let stageCounts = try #require(aipl["counts"] as? [[String: Any]]).map { $0["consumers"] as! Int }
+        #expect(stageCounts.reduce(0, +) == overview["consumers"] as! Int)
         let events = overview["events"] as! Int
         #expect(events > 1_000)
         #expect((overview["buyers"] as! Int) > 0)
@@ -185,8 +216,8 @@ struct CommandTests {
         #expect((overview["channels"] as! [[String: Any]]).count == 5)
         let second = try runKehu(["demo", "--data", dir.path, "--format", "json"])
         #expect(second.stderr.contains("Using the data already in"))
-        let again = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as! [String: Any]
-        #expect(again["events"] as! Int == events)
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        #expect((again["overview"] as? [String: Any])?["events"] as? Int == events)
     }
 
     @Test("a bad option value gets a sentence that says what to do")

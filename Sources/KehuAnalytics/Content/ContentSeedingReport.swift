@@ -23,7 +23,7 @@ public struct ContentSeedingReport: Report {
     /// Content views in the period without a content item (they count for viewers, not items).
     public var viewsWithoutItem: Int
 
-    public struct StageRow: Sendable, Codable, Hashable {
+    public struct StageRow: Sendable, Encodable, Hashable {
         public var stage: String
         public var chineseName: String
         /// Consumers with a content view in the period whose stage was this one.
@@ -41,6 +41,23 @@ public struct ContentSeedingReport: Report {
         public var lift: Double? {
             guard let v = viewerRate, let n = nonViewerRate, n > 0 else { return nil }
             return v / n - 1
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case stage, chineseName, viewers, viewerBuyers, nonViewers, nonViewerBuyers, viewerRate, nonViewerRate, lift
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(stage, forKey: .stage)
+            try c.encode(chineseName, forKey: .chineseName)
+            try c.encode(viewers, forKey: .viewers)
+            try c.encode(viewerBuyers, forKey: .viewerBuyers)
+            try c.encode(nonViewers, forKey: .nonViewers)
+            try c.encode(nonViewerBuyers, forKey: .nonViewerBuyers)
+            try c.encodeIfPresent(viewerRate, forKey: .viewerRate)
+            try c.encodeIfPresent(nonViewerRate, forKey: .nonViewerRate)
+            try c.encodeIfPresent(lift, forKey: .lift)
         }
     }
 

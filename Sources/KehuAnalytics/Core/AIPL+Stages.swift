@@ -76,6 +76,13 @@ public enum AIPLStages {
     public static let interestedKinds: UInt64 = kindMask(.interested)
     public static let advocacyKinds: UInt64 = kindMask(.loyal)
 
+    /// The same as a table per kind raw value: 1 = A signal, 2 = I signal, 4 = review or share,
+    /// 0 otherwise; for per-event loops that branch on the signal.
+    public static let signal: [UInt8] = (0..<256).map { raw in
+        let bit = raw < 64 ? UInt64(1) << UInt64(raw) : 0
+        return awareKinds & bit != 0 ? 1 : interestedKinds & bit != 0 ? 2 : advocacyKinds & bit != 0 ? 4 : 0
+    }
+
     private static func kindMask(_ stage: AIPLStage) -> UInt64 {
         EventKind.allCases.reduce(0) { $1.defaultStageSignal == stage ? $0 | (1 << UInt64($1.rawValue)) : $0 }
     }

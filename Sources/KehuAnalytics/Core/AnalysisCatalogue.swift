@@ -206,14 +206,11 @@ public struct AnalysisArguments: Sendable, Hashable {
 /// Every analysis, in the order help and the dashboard list them.
 public enum AnalysisCatalogue {
     public static let all: [Analysis] = [
-        .aipl,
-        .funnel, .ordersUnpaid, .retention, .lifecycle,
-        .channels, .price, .content,
         .aipl, .aiplTrend, .aiplFlow, .aiplBenchmark, .fast, .fastTrend,
-        .visitors,
-        .nine,
-        .rfm,
-        .profile,
+        .visitors, .nine,
+        .funnel, .ordersUnpaid, .retention, .lifecycle,
+        .rfm, .profile,
+        .channels, .price, .content,
     ]
 
     public static func named(_ name: String) throws(AnalysisError) -> Analysis {

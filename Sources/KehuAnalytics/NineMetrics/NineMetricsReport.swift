@@ -102,6 +102,12 @@ public struct NineMetricsReport: Report {
             buyersWithoutVisit > 0 ? Money.format(fen: ExactFraction(buyersWithoutVisitGmvFen, Int64(buyersWithoutVisit))?.roundedHalfUp ?? 0) : "-",
             Money.format(fen: buyersWithoutVisitGmvFen), "",
         ])
+        let allBuyers = groups.reduce(buyersWithoutVisit) { $0 + $1.buyers }
+        table.rows.append([
+            "total", "合计", "-", Figures.grouped(groups.reduce(0) { $0 + $1.traffic }), Figures.grouped(allBuyers), "-",
+            allBuyers > 0 ? Money.format(fen: ExactFraction(totalGmvFen, Int64(allBuyers))?.roundedHalfUp ?? 0) : "-",
+            Money.format(fen: totalGmvFen), "",
+        ])
         let dormant = groups.first { $0.group == CustomerStanding.dormant.key }?.consumersAtStart ?? 0
         table.footnotes = [
             "Standing at \(period.first) 00:00: 新客 never had a paid order before it; 老客 had one and an event of any kind in the \(dormantDays) days before; 休眠 had one and no event in them.",
