@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 // Kehu's benchmarks: a separate package so the main package never depends on the benchmark
 // harness. `swift package benchmark` runs the ordo-one benchmarks under Benchmarks/; the
-// `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB.
+// `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB,
+// `kehu-fit` the KehuPredict fits `run-clv.sh` prints beside lifetimes, and `kehu-analyses` the
+// analysis timings (and the snapshot export) `run-analyses.sh` prints beside DuckDB.
 import PackageDescription
 
 /// The main package, found by path. Its identity is the name of the folder that holds it, so the
