@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 // Kehu's benchmarks: a separate package so the main package never depends on the benchmark
 // harness. `swift package benchmark` runs the ordo-one benchmarks under Benchmarks/; the
-// `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB.
+// `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB,
+// `kehu-fit` the KehuPredict fits `run-clv.sh` prints beside lifetimes, and `kehu-analyses` the
+// analysis timings (and the snapshot export) `run-analyses.sh` prints beside DuckDB.
 import PackageDescription
 
 /// The main package, found by path. Its identity is the name of the folder that holds it, so the
@@ -45,6 +47,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/kehu-measure"),
+        // BG/NBD + Gamma-Gamma fits on a summary CSV, timed, for run-clv.sh (beside lifetimes).
+        .executableTarget(
+            name: "kehu-fit",
+            dependencies: [
+                "KehuWorkloads", kehuProduct("KehuPredict"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kehu-fit"),
+        // Every catalogued analysis timed on a warm snapshot, and the snapshot's rows exported for
+        // the DuckDB peer, for run-analyses.sh.
+        .executableTarget(
+            name: "kehu-analyses",
+            dependencies: [
+                "KehuWorkloads", kehuProduct("KehuModel"), kehuProduct("KehuStore"), kehuProduct("KehuAnalytics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/kehu-analyses"),
 
         // The custom metrics (events/s, bytes/event) the ordo-one benchmarks record.
         .target(

@@ -20,7 +20,9 @@ CDNOW mode (a file argument)
     Hardie built their published CDNOW summary. Fits BG/NBD on all customers
     and Gamma-Gamma on repeat customers, and prints parameters, the
     log-likelihood in the data's own time unit (weeks), fit wall times and a
-    few predictions as JSON.
+    few predictions as JSON. With `--write-summary FILE` the calibration
+    summary is written as CSV (`frequency,recency,T,monetary_value`, full
+    precision, read back before fitting) for KehuPredict to fit the same rows.
 
 Synthetic mode (`--generate N --seed S`)
     Draws N customers from the BG/NBD process (and Gamma-Gamma spend), fits
@@ -190,7 +192,7 @@ def summary_aggregates(summary):
     }
 
 
-def run_cdnow(path, repeats):
+def run_cdnow(path, repeats, write_summary=None):
     transactions = read_cdnow(path)
 
     def summarize(freq, multiplier):
@@ -206,9 +208,20 @@ def run_cdnow(path, repeats):
         )
 
     summary = summarize("D", 7)
+    columns = ["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]
+    if write_summary:
+        # The calibration summary as KehuPredict's SummaryCSV reads it, full precision; fit what
+        # was written, read back, so both sides see identical numbers.
+        summary[columns].set_axis(["frequency", "recency", "T", "monetary_value"], axis=1).to_csv(
+            write_summary, index=False, float_format="%.17g"
+        )
+        written = pd.read_csv(write_summary)
+        for column, name in zip(columns, ["frequency", "recency", "T", "monetary_value"]):
+            summary[column] = written[name].to_numpy()
     out, bg, gg = fit_models(
         summary["frequency_cal"], summary["recency_cal"], summary["T_cal"], summary["monetary_value_cal"], repeats
     )
+    out["summary_csv"] = write_summary
     out["summaries"] = {
         "days_over_7": summary_aggregates(summary),
         "days": summary_aggregates(summarize("D", 1)),
@@ -295,7 +308,7 @@ def main():
     parser.add_argument("cdnow_file", nargs="?", help="CDNOW-format transaction file")
     parser.add_argument("--generate", type=int, metavar="N", help="generate N synthetic customers instead")
     parser.add_argument("--seed", type=int, default=1, metavar="S")
-    parser.add_argument("--write-summary", metavar="FILE", help="write the synthetic summary as CSV")
+    parser.add_argument("--write-summary", metavar="FILE", help="write the summary that is fitted as CSV (CDNOW: the calibration summary)")
     parser.add_argument("--repeats", type=int, default=1, help="time each fit this many times, report the best")
     for name, default in [("r", 0.243), ("alpha", 30.9), ("a", 0.793), ("b", 2.426), ("p", 6.25), ("q", 3.74), ("v", 15.44)]:
         parser.add_argument(f"--{name}", type=float, default=default, help=f"true {name} for --generate")
@@ -303,7 +316,7 @@ def main():
     if (args.cdnow_file is None) == (args.generate is None):
         parser.error("give either a CDNOW file or --generate N")
 
-    out = run_cdnow(args.cdnow_file, args.repeats) if args.cdnow_file else run_generated(args)
+    out = run_cdnow(args.cdnow_file, args.repeats, args.write_summary) if args.cdnow_file else run_generated(args)
     out["environment"] = {
         "lifetimes": lifetimes.__version__,
         "numpy": np.__version__,
