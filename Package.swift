@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "KehuAnalytics", targets: ["KehuAnalytics"]),
         .library(name: "KehuPredict", targets: ["KehuPredict"]),
         .library(name: "KehuPlan", targets: ["KehuPlan"]),
+        .library(name: "KehuActivation", targets: ["KehuActivation"]),
+        .library(name: "KehuMembers", targets: ["KehuMembers"]),
+        .library(name: "KehuCharts", targets: ["KehuCharts"]),
         .library(name: "KehuServer", targets: ["KehuServer"]),
         .library(name: "KehuCommands", targets: ["KehuCommands"]),
     ],
@@ -52,11 +55,23 @@ let package = Package(
             "KehuModel", "KehuStore", "KehuAnalytics",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Activation: consumer sets, tags, audiences, reach plans (PCT) with holdouts.
+        .target(name: "KehuActivation", dependencies: [
+            "KehuModel", "KehuStore", "KehuAnalytics", "KehuPredict",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Members (会员): tiers, benefits, the points ledger, 招育转留赞 reporting.
+        .target(name: "KehuMembers", dependencies: [
+            "KehuModel", "KehuStore", "KehuAnalytics",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // SVG charts and number formatting for the dashboard; no dependencies, no JavaScript.
+        .target(name: "KehuCharts"),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
         // The HTTP server: Segment-compatible ingestion, query API, API keys.
         .target(name: "KehuServer", dependencies: [
-            "KehuModel", "KehuIngest", "KehuStore", "KehuAnalytics", "KehuPlan",
+            "KehuModel", "KehuIngest", "KehuStore", "KehuAnalytics", "KehuPlan", "KehuActivation", "KehuMembers", "KehuCharts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -67,7 +82,7 @@ let package = Package(
         // The commands, as a library so their behaviour and help text are testable.
         .target(name: "KehuCommands", dependencies: [
             "KehuModel", "KehuIngest", "KehuIdentity", "KehuStore", "KehuAnalytics", "KehuGenerator", "KehuPredict",
-            "KehuPlan", "KehuServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KehuPlan", "KehuActivation", "KehuMembers", "KehuServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kehu", dependencies: ["KehuCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Test support: temporary workspaces, hand-built events, a fixed clock.
@@ -79,6 +94,9 @@ let package = Package(
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
+        .testTarget(name: "KehuActivationTests", dependencies: ["KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore"]),
+        .testTarget(name: "KehuMembersTests", dependencies: ["KehuMembers", "KehuTesting", "KehuStore"]),
+        .testTarget(name: "KehuChartsTests", dependencies: ["KehuCharts"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuServerTests", dependencies: [
