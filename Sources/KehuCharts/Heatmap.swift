@@ -86,6 +86,14 @@ public struct Heatmap: Sendable {
         let columnWidest = columnLabels.map { TextMetrics.width($0, size: Theme.valueSize) }.max() ?? 0
         let columnEvery = max(1, Int(((columnWidest + 6) / cellWidth).rounded(.up)))
         let rowEvery = max(1, Int(((Theme.labelSize + 1) / cellHeight).rounded(.up)))
+        let inset = cellWidth > 6 && cellHeight > 6 ? 1.0 : 0
+        // Every cell prints its value, or none does: a grid with gaps in its numbers reads as
+        // missing data.
+        let labelsFit = cellHeight >= 14 && values.indices.allSatisfy { r in
+            values[r].indices.allSatisfy { c in
+                value(r, c).map { TextMetrics.width(style.compact($0, language), size: Theme.valueSize) + 2 <= cellWidth - inset } ?? true
+            }
+        }
 
         for c in stride(from: 0, to: columns, by: columnEvery) {
             frame.canvas.text(columnLabels[c], x: grid.x + cellWidth * (Double(c) + 0.5), y: grid.y - 8, size: Theme.valueSize,
@@ -101,14 +109,12 @@ public struct Heatmap: Sendable {
             for c in 0..<columns {
                 guard let v = value(r, c) else { continue }
                 let (color, t) = Self.fill(v, lo: lo, hi: hi)
-                let inset = cellWidth > 6 && cellHeight > 6 ? 1.0 : 0
                 let cell = Rect(x: grid.x + cellWidth * Double(c) + inset / 2, y: y + inset / 2,
                                 width: cellWidth - inset, height: cellHeight - inset)
                 frame.canvas.rect(cell, fill: color, rx: inset > 0 ? 2 : 0, cls: "cell",
                                   tooltip: frame.tooltip("\(rowLabels[r]) · \(columnLabels[c])", style.exact(v, language)))
-                let text = style.compact(v, language)
-                if cellHeight >= 14, TextMetrics.width(text, size: Theme.valueSize) + 6 <= cell.width {
-                    frame.canvas.text(text, x: cell.midX, y: cell.midY + 4, size: Theme.valueSize, anchor: .middle,
+                if labelsFit {
+                    frame.canvas.text(style.compact(v, language), x: cell.midX, y: cell.midY + 4, size: Theme.valueSize, anchor: .middle,
                                       fill: t > 0.5 ? "#ffffff" : Theme.ink, cls: "cell-label")
                 }
             }

@@ -81,15 +81,22 @@ public struct LineChart: Sendable {
                 frame.canvas.path(d, fill: "none", stroke: color(s), strokeWidth: 2, cls: "line")
             }
         }
-        // Points last, so their hover titles sit above every line.
-        let radius = n > 40 ? 2.0 : 3.5
+        // Points last, so their hover titles sit above every line. On long axes (more than 40
+        // points) dots would crowd the line: the points are invisible hover targets there, except
+        // a value with missing neighbours, which has no line and must show as a dot.
+        let dense = n > 40
         for s in series.indices {
+            let isolated = Set(Self.runs(series[s].values).filter { $0.count == 1 }.map(\.lowerBound))
             for i in 0..<n where series[s].values[i].isFinite {
                 let v = series[s].values[i]
                 let label = series.count > 1 ? "\(xLabels[i]) · \(series[s].name)" : xLabels[i]
-                frame.canvas.circle(cx: x(i), cy: y(v), r: radius, fill: n > 40 ? color(s) : "#ffffff",
-                                    stroke: n > 40 ? nil : color(s), strokeWidth: 2, cls: "point",
-                                    tooltip: frame.tooltip(label, style.exact(v, language)))
+                let tooltip = frame.tooltip(label, style.exact(v, language))
+                if dense, !isolated.contains(i) {
+                    frame.canvas.circle(cx: x(i), cy: y(v), r: 4, fill: color(s), opacity: 0, cls: "point", tooltip: tooltip)
+                } else {
+                    frame.canvas.circle(cx: x(i), cy: y(v), r: dense ? 2.5 : 3.5, fill: dense ? color(s) : "#ffffff",
+                                        stroke: dense ? nil : color(s), strokeWidth: 2, cls: "point", tooltip: tooltip)
+                }
             }
         }
         // A short single line prints its values above the points when they all fit.

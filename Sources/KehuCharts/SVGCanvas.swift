@@ -161,11 +161,12 @@ struct SVGCanvas {
         element("path", a, tooltip: tooltip)
     }
 
-    mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
+    mutating func circle(cx: Double, cy: Double, r: Double, fill: String, opacity: Double? = nil, stroke: String? = nil,
                          strokeWidth: Double? = nil, cls: String? = nil, tooltip: String? = nil) {
         var a: [(String, String)] = []
         if let cls { a.append(("class", cls)) }
         a += [("cx", SVG.n(cx)), ("cy", SVG.n(cy)), ("r", SVG.n(r)), ("fill", fill)]
+        if let opacity { a.append(("fill-opacity", SVG.n(opacity))) }
         if let stroke {
             a.append(("stroke", stroke))
             a.append(("stroke-width", SVG.n(strokeWidth ?? 1)))
