@@ -5,14 +5,23 @@
 /// chart positive values stack upwards from zero and negative ones downwards. Bars print their
 /// value when the label fits; every bar carries a hover title with its exact value.
 public struct BarChart: Sendable {
+    /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
+    /// One label per bar group, left to right (top to bottom when horizontal).
     public var categories: [String]
+    /// The series, each with one value per category.
     public var series: [Series]
+    /// Stack the series in one bar per category instead of side by side.
     public var stacked: Bool
+    /// Bars grow rightwards with categories down the left, for long labels.
     public var horizontal: Bool
+    /// How values and ticks print.
     public var style: ValueStyle
+    /// Chinese (default) or English text.
     public var language: ChartLanguage
+    /// The width in SVG units (pixels at 100%).
     public var width: Int
+    /// The height in SVG units.
     public var height: Int
     /// Series colours by index; `nil` (or too few) falls back to `ChartPalette.color(i)`.
     public var colors: [String]?

@@ -4,22 +4,32 @@
 public struct FunnelChart: Sendable {
     /// One funnel step: its label and its value (people, orders, money).
     public struct Step: Sendable {
+        /// The text shown.
         public var label: String
+        /// The value.
         public var value: Double
 
+        /// A step labelled `label` with `value` (negative or NaN values draw as zero).
         public init(label: String, value: Double) {
             self.label = label
             self.value = value
         }
     }
 
+    /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
+    /// The steps from top to bottom.
     public var steps: [Step]
+    /// How values and ticks print.
     public var style: ValueStyle
+    /// Chinese (default) or English text.
     public var language: ChartLanguage
+    /// The width in SVG units (pixels at 100%).
     public var width: Int
+    /// The height in SVG units.
     public var height: Int
 
+    /// A funnel of `steps`, top to bottom.
     public init(title: String? = nil, steps: [Step], style: ValueStyle = .count, language: ChartLanguage = .zh,
                 width: Int = 640, height: Int = 320) {
         self.title = title

@@ -4,12 +4,19 @@
 /// Each cell prints its value when it is wide enough and carries a hover title with the row,
 /// the column and the exact value. A key below the grid shows the colour scale.
 public struct Heatmap: Sendable {
+    /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
+    /// One label per row (cohort), top to bottom.
     public var rowLabels: [String]
+    /// One label per column (day offset), left to right.
     public var columnLabels: [String]
+    /// The cells row by row; nil (or NaN) is blank; rows may be shorter than the columns.
     public var values: [[Double?]]
+    /// How values and ticks print.
     public var style: ValueStyle
+    /// Chinese (default) or English text.
     public var language: ChartLanguage
+    /// The width in SVG units (pixels at 100%).
     public var width: Int
     /// The height; nil sizes the chart to its rows (26 units a row).
     public var height: Int?

@@ -4,12 +4,19 @@
 /// The value axis includes zero, so a line's height reads as its size. With one series the area
 /// under the line is lightly filled. Long x axes (90 daily labels) print every k-th label.
 public struct LineChart: Sendable {
+    /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
+    /// One label per x position, in order.
     public var xLabels: [String]
+    /// The series, each with one value per category.
     public var series: [Series]
+    /// How values and ticks print.
     public var style: ValueStyle
+    /// Chinese (default) or English text.
     public var language: ChartLanguage
+    /// The width in SVG units (pixels at 100%).
     public var width: Int
+    /// The height in SVG units.
     public var height: Int
     /// Series colours by index; `nil` (or too few) falls back to `ChartPalette.color(i)`.
     public var colors: [String]?

@@ -9,11 +9,16 @@ public struct SankeyChart: Sendable {
     /// `"L"`, `"none"`) picks its colour; when nil the stage is read from the id (`"P"`,
     /// `"start-P"`, `"P_end"`), and failing that the node takes the palette colour of its row.
     public struct Node: Sendable {
+        /// The name links use for this node.
         public var id: String
+        /// The text shown.
         public var label: String
+        /// The column, 0 leftmost.
         public var column: Int
+        /// The AIPL stage that colours the node, or nil to read it from the id.
         public var stage: String?
 
+        /// A node `id` shown as `label` in `column`, coloured by `stage` when given.
         public init(id: String, label: String, column: Int, stage: String? = nil) {
             self.id = id
             self.label = label
@@ -24,10 +29,14 @@ public struct SankeyChart: Sendable {
 
     /// A flow of `value` from node `from` to node `to` (in a later column).
     public struct Link: Sendable {
+        /// The source node id.
         public var from: String
+        /// The target node id.
         public var to: String
+        /// The value.
         public var value: Double
 
+        /// A flow of `value` (not negative; NaN counts as zero) from node `from` to node `to`.
         public init(from: String, to: String, value: Double) {
             self.from = from
             self.to = to
@@ -35,12 +44,19 @@ public struct SankeyChart: Sendable {
         }
     }
 
+    /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
+    /// The nodes; their order is their order top to bottom within a column.
     public var nodes: [Node]
+    /// The flows between nodes.
     public var links: [Link]
+    /// How values and ticks print.
     public var style: ValueStyle
+    /// Chinese (default) or English text.
     public var language: ChartLanguage
+    /// The width in SVG units (pixels at 100%).
     public var width: Int
+    /// The height in SVG units.
     public var height: Int
 
     /// - Precondition: node ids are unique, columns are not negative, links join known nodes
