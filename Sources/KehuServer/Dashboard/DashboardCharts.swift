@@ -1,51 +1,56 @@
 import KehuCharts
 
-/// The dashboard's charts: page data in, an SVG (`<svg class="kehu-chart kehu-chart-KIND">`)
-/// out, drawn by KehuCharts. Money values are fen; shares are fractions.
+/// The dashboard's charts: page data in, an SVG (`<svg ... class="kehu-chart kehu-chart-KIND">`)
+/// out, drawn by KehuCharts. Money values are fen; shares are fractions. AIPL stages keep their
+/// colours (``ChartPalette/stage(_:)``) on every page.
 enum DashboardCharts {
-    enum Style { case count, moneyFen, percent }
+    typealias Style = ValueStyle
+    typealias Node = SankeyChart.Node
+    typealias Link = SankeyChart.Link
 
-    struct Node: Sendable {
-        var id: String
-        var label: String
-        var column: Int
-    }
-
-    struct Link: Sendable {
-        var from: String
-        var to: String
-        var value: Double
-    }
-
-    static let width = 560
-
-    // TEMPORARY (not committed): a minimal drawing until KehuCharts lands.
-    static func svg(_ kind: String, _ title: String, _ inner: String = "") -> String {
-        "<svg class=\"kehu-chart kehu-chart-\(kind)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 560 260\" width=\"560\" height=\"260\"><text x=\"10\" y=\"20\">\(HTML.escape(title))</text>\(inner)</svg>"
-    }
+    /// Widths for a chart in a full-width card and in a half-width card (the SVG scales down
+    /// to its card; these set its proportions and text size).
+    static let fullWidth = 960
+    static let halfWidth = 560
 
     static func bar(
         _ title: String, categories: [String], series: [(String, [Double])], style: Style, stacked: Bool = false, horizontal: Bool = false,
-        stageColors: [String]? = nil, language: ChartLanguage, height: Int? = nil
+        stageColors: [String]? = nil, language: ChartLanguage, width: Int = halfWidth, height: Int? = nil
     ) -> String {
-        let maxValue = max(1, series.flatMap(\.1).max() ?? 1)
-        var inner = ""
-        for (i, c) in categories.enumerated() {
-            let v = series.first?.1[safe: i] ?? 0
-            inner += "<rect x=\"\(20 + i * 40)\" y=\"\(240 - Int(200 * v / maxValue))\" width=\"30\" height=\"\(Int(200 * v / maxValue))\" fill=\"#4c8dff\"/><text x=\"\(20 + i * 40)\" y=\"255\" font-size=\"9\">\(HTML.escape(c))</text>"
-        }
-        return svg("bar", title, inner)
+        let chartSeries = series.map { Series(name: $0.0, values: $0.1) }
+        // Stage colours follow the series when there are several (one per stage), else the bars
+        // of a single series are one colour: KehuCharts colours series, not categories.
+        let colors = stageColors.flatMap { letters in series.count == letters.count ? letters.map(ChartPalette.stage) : nil }
+        return BarChart(
+            title: title, categories: categories, series: chartSeries, stacked: stacked, horizontal: horizontal, style: style,
+            language: language, width: width, height: height ?? (horizontal ? max(200, 60 + 34 * categories.count) : 320), colors: colors
+        ).svg()
     }
 
-    static func line(_ title: String, xLabels: [String], series: [(String, [Double])], style: Style, stageColors: [String]? = nil, language: ChartLanguage) -> String {
-        svg("line", title)
+    static func line(
+        _ title: String, xLabels: [String], series: [(String, [Double])], style: Style, stageColors: [String]? = nil, language: ChartLanguage,
+        width: Int = fullWidth, height: Int = 320
+    ) -> String {
+        let colors = stageColors.map { $0.map(ChartPalette.stage) }
+        return LineChart(
+            title: title, xLabels: xLabels, series: series.map { Series(name: $0.0, values: $0.1) }, style: style, language: language,
+            width: width, height: height, colors: colors
+        ).svg()
     }
 
-    static func funnel(_ title: String, steps: [(String, Double)], language: ChartLanguage) -> String { svg("funnel", title) }
+    static func funnel(_ title: String, steps: [(String, Double)], language: ChartLanguage, width: Int = fullWidth, height: Int = 300) -> String {
+        FunnelChart(title: title, steps: steps.map { FunnelChart.Step(label: $0.0, value: $0.1) }, language: language, width: width, height: height).svg()
+    }
 
-    static func sankey(_ title: String, nodes: [Node], links: [Link], stageLetters: [String], language: ChartLanguage) -> String { svg("sankey", title) }
+    static func sankey(
+        _ title: String, nodes: [Node], links: [Link], language: ChartLanguage, width: Int = fullWidth, height: Int = 400
+    ) -> String {
+        SankeyChart(title: title, nodes: nodes, links: links, language: language, width: width, height: height).svg()
+    }
 
-    static func heatmap(_ title: String, rowLabels: [String], columnLabels: [String], values: [[Double?]], language: ChartLanguage) -> String {
-        svg("heatmap", title)
+    static func heatmap(
+        _ title: String, rowLabels: [String], columnLabels: [String], values: [[Double?]], language: ChartLanguage, width: Int = fullWidth
+    ) -> String {
+        Heatmap(title: title, rowLabels: rowLabels, columnLabels: columnLabels, values: values, language: language, width: width).svg()
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// The process that runs the server mints a token for a key it holds (`kehu demo` for the key it
 /// just created, browser tests for theirs); the token is 128 random bits, lives at most
-/// ``lifetime``, works once, and is only ever in memory. It travels in the query string, which
+/// ``defaultLifetime`` (10 minutes), works once, and is only ever in memory. It travels in the query string, which
 /// the request log never writes.
 public final class SignInLinks: Sendable {
     struct Pending: Sendable {
@@ -14,17 +14,22 @@ public final class SignInLinks: Sendable {
         var expires: ContinuousClock.Instant
     }
 
-    /// How long a minted link works.
-    public static let lifetime: Duration = .seconds(600)
+    /// How long a minted link works unless the links are made with another lifetime.
+    public static let defaultLifetime: Duration = .seconds(600)
 
+    /// How long each link minted here works.
+    public let lifetime: Duration
     private let pending = Mutex<[String: Pending]>([:])
 
-    public init() {}
+    public init(lifetime: Duration = SignInLinks.defaultLifetime) {
+        self.lifetime = lifetime
+    }
 
-    /// A new token that signs in as `key` once, within ``lifetime``.
+    /// A new token that signs in as `key` once, within ``lifetime``. The key must be one the
+    /// workspace holds (the link is refused otherwise, and when the key is revoked meanwhile).
     public func mint(for key: APIKey) -> String {
         let token = APIKey.generate(workspace: "l").secret
-        let entry = Pending(workspace: key.workspace, keyDigest: key.digest, expires: .now + Self.lifetime)
+        let entry = Pending(workspace: key.workspace, keyDigest: key.digest, expires: .now + lifetime)
         pending.withLock { pending in
             let now = ContinuousClock.now
             pending = pending.filter { $0.value.expires > now }

@@ -37,10 +37,10 @@ enum AIPLPage {
         let names = flow.stages.map { StageLabel.of($0.stage, chinese: $0.chineseName, l) }
         var nodes: [DashboardCharts.Node] = []
         for (i, name) in names.enumerated() {
-            nodes.append(.init(id: "s\(i)", label: "\(name) \(l.count(flow.stages[i].start))", column: 0))
+            nodes.append(.init(id: "s\(i)", label: "\(name) \(l.count(flow.stages[i].start))", column: 0, stage: letters[i] == "-" ? "none" : letters[i]))
         }
         for (i, name) in names.enumerated() {
-            nodes.append(.init(id: "e\(i)", label: "\(name) \(l.count(flow.stages[i].end))", column: 1))
+            nodes.append(.init(id: "e\(i)", label: "\(name) \(l.count(flow.stages[i].end))", column: 1, stage: letters[i] == "-" ? "none" : letters[i]))
         }
         var links: [DashboardCharts.Link] = []
         for from in 0..<5 {
@@ -49,7 +49,7 @@ enum AIPLPage {
             }
         }
         let sankey = DashboardCharts.sankey(
-            l.text("人群流转", "AIPL flows") + " \(flow.from) → \(flow.to)", nodes: nodes, links: links, stageLetters: letters, language: l)
+            l.text("人群流转", "AIPL flows") + " \(flow.from) → \(flow.to)", nodes: nodes, links: links, language: l)
         let flowRows = flow.stages.map { s in
             [StageLabel.of(s.stage, chinese: s.chineseName, l), l.count(s.start), l.count(s.stayed), l.count(s.convertedOut), l.count(s.churned), l.count(s.end)]
         }
@@ -68,7 +68,7 @@ enum AIPLPage {
             series: [
                 (stageNames[0], top.map { Double($0.aware) }), (stageNames[1], top.map { Double($0.interested) }),
                 (stageNames[2], top.map { Double($0.purchased) }), (stageNames[3], top.map { Double($0.loyal) }),
-            ], style: .count, stacked: true, horizontal: true, stageColors: stageLetters, language: l, height: max(220, 40 + 30 * top.count))
+            ], style: .count, stacked: true, horizontal: true, stageColors: stageLetters, language: l, width: DashboardCharts.fullWidth)
         let categoryRows = categories.categories.sorted { $0.assets > $1.assets }.map { cat in
             [cat.category, l.count(cat.aware), l.count(cat.interested), l.count(cat.purchased), l.count(cat.loyal), l.count(cat.assets)]
         }

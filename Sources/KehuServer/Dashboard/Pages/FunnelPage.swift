@@ -52,7 +52,7 @@ enum FunnelPage {
             let segments = Array(report.breakdown.prefix(12))
             let bars = DashboardCharts.bar(
                 l.text("各\(field == "channel" ? "渠道" : "触点")转化率", "Conversion by \(field)"), categories: segments.map(\.value),
-                series: [(l.text("第一步到最后一步", "Step 1 to last step"), segments.map { $0.conversion ?? 0 })], style: .percent, language: l)
+                series: [(l.text("第一步到最后一步", "Step 1 to last step"), segments.map { $0.conversion ?? 0 })], style: .percent, language: l, width: DashboardCharts.fullWidth)
             let splitRows = report.breakdown.map { s in [s.value] + s.consumers.map { l.count($0) } + [l.percent(s.conversion)] }
             html += HTML.card(
                 l.text("按第一步的\(field == "channel" ? "渠道" : "触点")拆分", "By \(field) of the step-1 event"), note: nil,

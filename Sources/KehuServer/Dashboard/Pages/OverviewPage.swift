@@ -32,7 +32,7 @@ enum OverviewPage {
         let composition = DashboardCharts.bar(
             l.text("AIPL 人群构成", "AIPL composition"), categories: [l.text("资产", "Assets")],
             series: stages.map { (StageLabel.of($0.stage, chinese: $0.chineseName, l), [Double($0.consumers)]) },
-            style: .count, stacked: true, horizontal: true, stageColors: stages.map(\.stage), language: l, height: 150)
+            style: .count, stacked: true, horizontal: true, stageColors: stages.map(\.stage), language: l, width: DashboardCharts.fullWidth, height: 150)
         var stageRows = stages.map { [StageLabel.of($0.stage, chinese: $0.chineseName, l), l.count($0.consumers), l.percent($0.shareOfAssets)] }
         stageRows.append([l.text("合计", "Total"), l.count(aipl.assets), "100.0%"])
         html += HTML.card(

@@ -20,12 +20,12 @@ enum RFMPage {
         let segmentBars = DashboardCharts.bar(
             l.text("客户分群人数", "Customers per segment"), categories: segments.map(segmentName),
             series: [(l.text("客户", "Customers"), segments.map { Double($0.customers) })],
-            style: .count, horizontal: true, language: l, height: max(240, 40 + 28 * segments.count))
+            style: .count, horizontal: true, language: l)
         let classBars = DashboardCharts.bar(
             l.text("八类客户：人数与金额占比", "Eight classes: share of customers and of spend"), categories: rfm.valueClasses.map(segmentName),
             series: [(l.text("人数占比", "Customers"), rfm.valueClasses.map { $0.share ?? 0 }),
                      (l.text("金额占比", "Spend"), rfm.valueClasses.map { $0.monetaryShare ?? 0 })],
-            style: .percent, horizontal: true, language: l, height: 360)
+            style: .percent, horizontal: true, language: l)
         let headers = [l.text("分群", "Group"), l.text("客户", "Customers"), l.text("占比", "Share"), l.text("金额", "Spend"),
                        l.text("金额占比", "Spend share"), l.text("平均 R（天）", "Mean R (days)"), l.text("平均 F", "Mean F"), l.text("平均 M", "Mean M")]
         func rows(_ groups: [RFMReport.Group]) -> [[String]] {

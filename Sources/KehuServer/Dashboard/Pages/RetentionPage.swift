@@ -58,7 +58,7 @@ enum RetentionPage {
                 (l.text("新客", "New"), intervals.map { Double($0.new) }),
                 (l.text("留存", "Returning"), intervals.map { Double($0.returning) }),
                 (l.text("回流", "Resurrecting"), intervals.map { Double($0.resurrecting) }),
-            ], style: .count, stacked: true, language: l)
+            ], style: .count, stacked: true, language: l, width: DashboardCharts.fullWidth)
         let lifecycleRows = intervals.map { i in
             [i.label + (i.complete ? "" : "*"), l.count(i.buyers), l.count(i.new), l.count(i.returning), l.count(i.resurrecting),
              l.count(i.dormant), i.quickRatio.map { String(format: "%.2f", $0) } ?? "–"]
