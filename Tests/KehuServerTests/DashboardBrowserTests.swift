@@ -51,20 +51,17 @@ struct DashboardBrowserTests {
                     let path = page.path + "?lang=\(language.rawValue)"
                     let status = try await client.execute(uri: path, method: .get, headers: cookie).status
                     #expect(status == .ok, "\(path): \(status)")
-                    // Each browser run signs in afresh with its own single-use link.
-                    let url = { "http://127.0.0.1:\(port)" + SignInLinks.path(token: links.mint(for: key), next: path) }
+                    // Each browser run signs in afresh with its own single-use link, dumps the
+                    // DOM and takes the screenshot.
+                    let url = "http://127.0.0.1:\(port)" + SignInLinks.path(token: links.mint(for: key), next: path)
                     let name = "\(page.rawValue)-\(language.rawValue)"
-                    jobs.append(.init(name: name, page: page, language: language, url: url(), screenshot: nil))
-                    jobs.append(.init(name: name, page: page, language: language, url: url(), screenshot: Self.screenshotDirectory + "/\(name).png"))
+                    jobs.append(.init(name: name, page: page, language: language, url: url, screenshot: Self.screenshotDirectory + "/\(name).png"))
                 }
             }
-            let results = try await Chromium.run(jobs, executable: chromium, concurrency: 3)
+            let results = try await Chromium.run(jobs, executable: chromium, concurrency: 4)
             for (job, output) in zip(jobs, results) {
-                if let screenshot = job.screenshot {
-                    let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? nil
-                    #expect((size ?? 0) >= Self.minimumScreenshotBytes, "\(job.name).png: \(size.map(String.init) ?? "missing") bytes")
-                    continue
-                }
+                let size = (try? FileManager.default.attributesOfItem(atPath: job.screenshot)[.size] as? Int) ?? nil
+                #expect((size ?? 0) >= Self.minimumScreenshotBytes, "\(job.name).png: \(size.map(String.init) ?? "missing") bytes")
                 let dom = output
                 #expect(dom.contains("<html lang=\"\(job.language.htmlLang)\">"), "\(job.name): \(dom.prefix(300))")
                 #expect(!dom.contains("name=\"key\""), "\(job.name): the sign-in form instead of the page")
@@ -91,8 +88,8 @@ enum Chromium {
         var page: DashboardPage
         var language: ChartLanguage
         var url: String
-        /// Where to write a screenshot; nil dumps the DOM instead.
-        var screenshot: String?
+        /// Where to write the screenshot (1280 × 900).
+        var screenshot: String
     }
 
     /// `chromium` on the PATH (or the usual Debian location), else nil.
@@ -136,12 +133,9 @@ enum Chromium {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
             "--user-data-dir=\(profile.path)", "--window-size=1280,900",
         ]
-        if let screenshot = job.screenshot {
-            try? FileManager.default.removeItem(atPath: screenshot)
-            arguments.append("--screenshot=\(screenshot)")
-        } else {
-            arguments.append("--dump-dom")
-        }
+        try? FileManager.default.removeItem(atPath: job.screenshot)
+        // The browser's language too: date inputs show YYYY/MM/DD in Chinese.
+        arguments += ["--lang=\(job.language == .zh ? "zh-CN" : "en-US")", "--screenshot=\(job.screenshot)", "--dump-dom"]
         process.arguments = arguments + [job.url]
         process.standardOutput = FileHandle(forWritingAtPath: outputFile)
         process.standardError = FileHandle.nullDevice

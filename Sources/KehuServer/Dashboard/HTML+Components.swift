@@ -16,6 +16,11 @@ extension HTML {
         "<div class=\"grid row\">" + cards.joined() + "</div>"
     }
 
+    /// A chart beside its table (the table wraps under it on a narrow screen).
+    static func split(_ left: String, _ right: String) -> String {
+        "<div class=\"split\"><div>\(left)</div><div>\(right)</div></div>"
+    }
+
     /// One KPI tile.
     struct KPI {
         var label: String

@@ -32,6 +32,7 @@ enum HTML {
         nav.side a.item:hover{background:#273244;text-decoration:none}
         nav.side a.item.on{background:#273244;color:#fff;border-left-color:#4c8dff;font-weight:600}
         nav.side .sep{border-top:1px solid #2e3a4d;margin:10px 0}
+        nav.side .foot{display:flex;gap:12px;align-items:center;padding:6px 20px}nav.side .foot a{color:#c9d1dc}nav.side .foot form{margin:0}
         .content{flex:1;min-width:0}
         .topbar{background:#fff;border-bottom:1px solid #dde3ea;padding:10px 24px;display:flex;flex-wrap:wrap;gap:10px 18px;align-items:center}
         .topbar h1{font-size:18px;margin:0 8px 0 0;font-weight:600}
@@ -45,6 +46,7 @@ enum HTML {
         .card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:16px 20px;margin-bottom:16px;overflow-x:auto}
         .card h2{font-size:16px;margin:0 0 4px}.card h3{font-size:14px;margin:14px 0 4px}
         .grid{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
+        .split{display:grid;gap:20px;grid-template-columns:minmax(0,2fr) minmax(260px,1fr);align-items:start}
         .grid>.card{margin-bottom:0}.row{margin-bottom:16px}
         .kpis{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));margin-bottom:16px}
         .kpi{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:12px 16px}
@@ -79,14 +81,12 @@ enum HTML {
             let on = page == current ? " on" : ""
             nav += "<a class=\"item\(on)\" href=\"\(escape(query.link(page.path)))\">\(escape(page.title(language)))</a>"
         }
-        nav += "</nav>"
         let other: DashboardLanguage = language == .zh ? .en : .zh
+        nav += "<div class=\"sep\"></div><div class=\"foot\"><a href=\"\(escape(query.link(path, keepPageValues: true, language: other)))\">\(other == .en ? "English" : "中文")</a>"
+        nav += "<form method=\"post\" action=\"/session/end\"><button class=\"plain\">\(escape(language.text("退出", "Sign out")))</button></form></div></nav>"
         var top = "<div class=\"topbar\"><h1>\(escape(title))</h1>"
         if let dates { top += dateBar(dates, query: query, path: path) }
-        top += "<span class=\"grow\"></span>"
-        top += "<span class=\"muted\">\(escape(language.text("工作区", "Workspace"))) <strong>\(escape(workspace))</strong></span>"
-        top += "<a href=\"\(escape(query.link(path, keepPageValues: true, language: other)))\">\(other == .en ? "English" : "中文")</a>"
-        top += "<form method=\"post\" action=\"/session/end\"><button class=\"plain\">\(escape(language.text("退出", "Sign out")))</button></form></div>"
+        top += "</div>"
         return document(title: title, language: language, body: "<div class=\"shell\">\(nav)<div class=\"content\">\(top)<main>\(body)</main></div></div>")
     }
 

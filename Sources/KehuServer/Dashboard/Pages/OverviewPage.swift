@@ -32,12 +32,12 @@ enum OverviewPage {
         let composition = DashboardCharts.bar(
             l.text("AIPL 人群构成", "AIPL composition"), categories: [l.text("资产", "Assets")],
             series: stages.map { (StageLabel.of($0.stage, chinese: $0.chineseName, l), [Double($0.consumers)]) },
-            style: .count, stacked: true, horizontal: true, stageColors: stages.map(\.stage), language: l, width: DashboardCharts.fullWidth, height: 150)
+            style: .count, stacked: true, horizontal: true, stageColors: stages.map(\.stage), language: l, width: 640, height: 170)
         var stageRows = stages.map { [StageLabel.of($0.stage, chinese: $0.chineseName, l), l.count($0.consumers), l.percent($0.shareOfAssets)] }
         stageRows.append([l.text("合计", "Total"), l.count(aipl.assets), "100.0%"])
         html += HTML.card(
             l.text("AIPL 人群资产", "AIPL consumer assets"), note: c.asOfNote,
-            html: composition + HTML.table([l.text("阶段", "Stage"), l.text("人数", "Consumers"), l.text("占资产", "Share")], stageRows, totalRows: 1))
+            html: HTML.split(composition, HTML.table([l.text("阶段", "Stage"), l.text("人数", "Consumers"), l.text("占资产", "Share")], stageRows, totalRows: 1)))
 
         let classNames = visitors.classes.map { className($0, l) }
         let visitorChart = DashboardCharts.bar(
