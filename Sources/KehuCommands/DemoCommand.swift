@@ -126,7 +126,7 @@ enum DemoServer {
             print("Read key 只读密钥 (workspace \(workspace.name)): \(key.text)")
             print("One-click sign-in 一键登录 (single use, \(Int(SignInLinks.defaultLifetime.components.seconds / 60)) minutes): \(base)\(SignInLinks.path(token: links.mint(for: key)))")
             print("Ctrl-C stops the server.")
-            fflush(stdout)
+            fflush(nil)  // every stream: stdout is a pipe when a test or a script reads it
         }
         try await app.runService()
     }
