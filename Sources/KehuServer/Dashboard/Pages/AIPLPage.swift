@@ -37,10 +37,10 @@ enum AIPLPage {
         let names = flow.stages.map { StageLabel.of($0.stage, chinese: $0.chineseName, l) }
         var nodes: [DashboardCharts.Node] = []
         for (i, name) in names.enumerated() {
-            nodes.append(.init(id: "s\(i)", label: "\(name) \(l.count(flow.stages[i].start))", column: 0, stage: letters[i] == "-" ? "none" : letters[i]))
+            nodes.append(.init(id: "s\(i)", label: name, column: 0, stage: letters[i] == "-" ? "none" : letters[i]))
         }
         for (i, name) in names.enumerated() {
-            nodes.append(.init(id: "e\(i)", label: "\(name) \(l.count(flow.stages[i].end))", column: 1, stage: letters[i] == "-" ? "none" : letters[i]))
+            nodes.append(.init(id: "e\(i)", label: name, column: 1, stage: letters[i] == "-" ? "none" : letters[i]))
         }
         var links: [DashboardCharts.Link] = []
         for from in 0..<5 {
@@ -55,7 +55,8 @@ enum AIPLPage {
         }
         html += HTML.card(
             l.text("人群流转", "Flows between stages"),
-            note: l.text("从 \(flow.from) 日终到 \(flow.to) 日终；留存 + 转出 + 流失 = 期初。", "From the end of \(flow.from) to the end of \(flow.to); stayed + converted out + churned = start."),
+            note: l.text("从 \(flow.from) 日终到 \(flow.to) 日终；留存 + 转出 + 流失 = 期初。图中不画“无阶段 → 无阶段”，节点数字为画出的流量。",
+                         "From the end of \(flow.from) to the end of \(flow.to); stayed + converted out + churned = start. None → none is not drawn; node numbers are the flows drawn."),
             html: sankey + HTML.table(
                 [l.text("阶段", "Stage"), l.text("期初", "Start"), l.text("留存", "Stayed"), l.text("转出", "Converted out"),
                  l.text("流失", "Churned"), l.text("期末", "End")], flowRows))

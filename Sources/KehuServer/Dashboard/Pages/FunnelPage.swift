@@ -56,7 +56,7 @@ enum FunnelPage {
             let splitRows = report.breakdown.map { s in [s.value] + s.consumers.map { l.count($0) } + [l.percent(s.conversion)] }
             html += HTML.card(
                 l.text("按第一步的\(field == "channel" ? "渠道" : "触点")拆分", "By \(field) of the step-1 event"), note: nil,
-                html: bars + HTML.table([field] + report.rows.map(stepName) + [l.text("转化率", "Conversion")], splitRows))
+                html: bars + HTML.table([field == "channel" ? l.text("渠道", "Channel") : l.text("触点", "Touchpoint")] + report.rows.map(stepName) + [l.text("转化率", "Conversion")], splitRows))
         }
         return html
     }

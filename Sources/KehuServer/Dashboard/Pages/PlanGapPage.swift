@@ -4,8 +4,9 @@ import KehuModel
 import KehuPlan
 
 /// 目标拆解: the GMV gap deduction (`plan-gap`). The form starts from defaults taken from the
-/// data: the latest 双11 harvest window (11-01 ... 11-11) in it, a target of 1.2 × the GMV of
-/// the same window a year earlier (rounded up to 万), and example costs per added consumer.
+/// data: the latest 双11 harvest window (11-01 ... 11-11) in it, a target of 1.2 × the GMV the
+/// current assets are expected to bring in it (rounded up to 万, so there is a gap to close), and
+/// example costs per added consumer.
 enum PlanGapPage {
     static let names = ["target", "campaign", "reference", "costs", "capacity"]
     /// Costs per added consumer, in yuan, that the form starts with (to be replaced with the
@@ -17,11 +18,13 @@ enum PlanGapPage {
         var values = c.query.pageValues.filter { names.contains($0.key) }
         if values["campaign"] == nil, let window = latestDouble11(in: c.dates.dataDays) {
             values["campaign"] = "\(window)"
-            if values["target"] == nil {
-                let reference = WindowOutcome.measure(c.snapshot, window: GapPlanParameters.yearEarlier(window), rules: .standard)
-                values["target"] = suggestedTarget(referenceGMVFen: reference.gmvFen)
-            }
             if values["costs"] == nil { values["costs"] = exampleCosts }
+            // The expected GMV does not depend on the target: a first run with any target gives it.
+            if values["target"] == nil,
+                let probe = try? c.run("plan-gap", values.merging(["target": "1"]) { $1 }, as: GapPlan.self)
+            {
+                values["target"] = suggestedTarget(referenceGMVFen: probe.expectedGMVFen)
+            }
         }
         let form = HTML.card(
             l.text("拆解设置", "Plan settings"),
@@ -125,8 +128,8 @@ enum PlanGapPage {
         return nil
     }
 
-    /// 1.2 × the reference GMV, rounded up to whole 万 yuan (`"1,234万"` without separators:
-    /// `"1234万"`); nil without reference sales.
+    /// 1.2 × an expected GMV, rounded up to whole 万 yuan (`"1234万"`, as the target field
+    /// reads it); nil without expected sales.
     static func suggestedTarget(referenceGMVFen: Int64) -> String? {
         guard referenceGMVFen > 0 else { return nil }
         let wanFen: Int64 = 1_000_000
