@@ -62,10 +62,10 @@ enum PlanGapPage {
             stageColors: plan.groups.map(\.group.name), language: l)
         let closing: String
         if let allocation = plan.allocation {
+            let used = allocation.lines.filter { $0.consumers > 0 }
             closing = DashboardCharts.bar(
-                l.text("缺口分配：各人群补足的 GMV", "Gap closed by each group"), categories: allocation.lines.map { groupName($0.group) },
-                series: [(l.text("补足 GMV", "GMV covered"), allocation.lines.map { Double($0.value) / 10_000 })], style: .moneyFen,
-                stageColors: allocation.lines.map(\.group.name), language: l)
+                l.text("缺口分配：各人群补足的 GMV", "Gap closed by each group"), categories: used.map { groupName($0.group) },
+                series: [(l.text("补足 GMV", "GMV covered"), used.map { Double($0.value) / 10_000 })], style: .moneyFen, language: l)
         } else {
             let closable = plan.groups.filter { $0.extraToCloseAlone != nil }
             closing = DashboardCharts.bar(
