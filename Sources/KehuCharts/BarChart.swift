@@ -141,6 +141,19 @@ public struct BarChart: Sendable {
         let barWidth = stacked ? groupWidth : groupWidth / Double(series.count)
         let gap = series.count > 1 && !stacked && barWidth > 4 ? 1.0 : 0
         let rx = stacked ? 0 : min(2, barWidth / 4)
+        // Values print on every bar or on none: a chart where some bars have numbers and their
+        // neighbours not reads as if the unlabelled ones were missing.
+        let room = series.count == 1 ? slot - 4 : barWidth + 2
+        let labelsFit = categories.indices.allSatisfy { i in
+            if stacked {
+                let total = stackTotals(i)
+                return TextMetrics.width(style.compact(total.positive != 0 ? total.positive : total.negative, language),
+                                         size: Theme.valueSize) <= slot - 2
+            }
+            return series.allSatisfy { s in
+                !s.values[i].isFinite || TextMetrics.width(style.compact(s.values[i], language), size: Theme.valueSize) <= room
+            }
+        }
 
         for i in 0..<n {
             let groupX = plot.x + slot * Double(i) + (slot - groupWidth) / 2
@@ -163,7 +176,7 @@ public struct BarChart: Sendable {
                 // The stack total above (or below, for an all-negative stack) the stack.
                 let total = positive != 0 ? positive : negative
                 let text = style.compact(total, language)
-                if total != 0, TextMetrics.width(text, size: Theme.valueSize) <= slot - 2 {
+                if total != 0, labelsFit {
                     let ty = total > 0 ? y(total) - 5 : y(total) + 13
                     frame.canvas.text(text, x: groupX + barWidth / 2, y: ty, size: Theme.valueSize, anchor: .middle,
                                       fill: Theme.ink, bold: true, cls: "total-label")
@@ -175,9 +188,8 @@ public struct BarChart: Sendable {
                     let x = groupX + barWidth * Double(s)
                     let bar = Rect(x: x, y: min(y(0), y(v)), width: barWidth - gap, height: abs(y(v) - y(0)))
                     frame.canvas.rect(bar, fill: color(s), rx: rx, cls: "bar", tooltip: barTooltip(frame, category: i, series: s))
-                    let text = style.compact(v, language)
-                    let room = series.count == 1 ? slot - 4 : barWidth + 2
-                    if TextMetrics.width(text, size: Theme.valueSize) <= room {
+                    if labelsFit {
+                        let text = style.compact(v, language)
                         let ty = v >= 0 ? y(v) - 5 : y(v) + 13
                         frame.canvas.text(text, x: bar.midX, y: ty, size: Theme.valueSize, anchor: .middle,
                                           fill: Theme.ink, cls: "value-label")

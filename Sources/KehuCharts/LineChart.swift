@@ -92,6 +92,19 @@ public struct LineChart: Sendable {
                                     tooltip: frame.tooltip(label, style.exact(v, language)))
             }
         }
+        // A short single line prints its values above the points when they all fit.
+        if series.count == 1, n <= 16 {
+            let values = series[0].values
+            let spacing = n > 1 ? plot.width / Double(n - 1) : plot.width
+            let texts = values.map { style.compact($0, language) }
+            let fit = zip(values, texts).allSatisfy { !$0.isFinite || TextMetrics.width($1, size: Theme.valueSize) + 4 <= spacing }
+            if fit {
+                for i in 0..<n where values[i].isFinite {
+                    frame.canvas.text(texts[i], x: x(i), y: y(values[i]) - 8, size: Theme.valueSize, anchor: .middle,
+                                      fill: Theme.ink, cls: "value-label")
+                }
+            }
+        }
         for i in 0..<n { labels.draw(i, x: x(i), axisY: plot.maxY, on: &frame.canvas) }
         return frame.svg()
     }
@@ -117,7 +130,7 @@ public struct LineChart: Sendable {
             left = max(left, content.x + labels.leftReach)
         }
         labels = CategoryLabels(xLabels, slot: spacing(left, right), maxSlantedWidth: maxSlanted)
-        let headroom = 8.0
+        let headroom = series.count == 1 && n <= 16 ? 16.0 : 8  // room for value labels above the top point
         let plot = Rect(x: left, y: content.y + headroom, width: right - left,
                         height: max(10, content.height - headroom - labels.height))
         return (plot, scale, labels, tickLabels)

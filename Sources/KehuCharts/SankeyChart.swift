@@ -165,6 +165,30 @@ public struct SankeyChart: Sendable {
         return ChartPalette.color(row)
     }
 
+    /// Tall nodes print name and total on two lines, short ones on one.
+    static func twoLineLabel(_ p: Layout.PlacedNode) -> Bool { p.rect.height >= 30 }
+
+    /// The vertical centre of each node's label: the node's middle, unless labels of small
+    /// neighbouring nodes in the same column would overlap; then they are pushed apart (down,
+    /// and back up if they run off the bottom).
+    static func labelCentres(_ placed: [Layout.PlacedNode], within content: Rect) -> [Double] {
+        var centres = placed.map(\.rect.midY)
+        let extent = placed.map { twoLineLabel($0) ? 32.0 : 15.0 }
+        for x in Set(placed.map(\.rect.x)) {
+            let column = placed.indices.filter { placed[$0].rect.x == x }.sorted { centres[$0] < centres[$1] }
+            for (a, b) in zip(column, column.dropFirst()) {
+                centres[b] = max(centres[b], centres[a] + (extent[a] + extent[b]) / 2)
+            }
+            if let last = column.last, centres[last] + extent[last] / 2 > content.maxY {
+                centres[last] = content.maxY - extent[last] / 2
+                for (b, a) in zip(column.reversed(), column.reversed().dropFirst()) {
+                    centres[a] = min(centres[a], centres[b] - (extent[a] + extent[b]) / 2)
+                }
+            }
+        }
+        return centres
+    }
+
     /// The chart as a standalone SVG document.
     public func svg() -> String {
         var frame = ChartFrame(kind: "sankey", title: title, fallbackTitle: language.text("流转图", "Flow"),
@@ -191,23 +215,27 @@ public struct SankeyChart: Sendable {
         let lastX = layout.placed.map(\.rect.x).max()!
         let firstX = layout.placed.map(\.rect.x).min()!
         for p in layout.placed {
+            frame.canvas.rect(p.rect, fill: color(p.node), cls: "node",
+                              tooltip: frame.tooltip(nodes[p.node].label, style.exact(p.total, language)))
+        }
+        let centres = Self.labelCentres(layout.placed, within: frame.content)
+        for (k, p) in layout.placed.enumerated() {
             let node = nodes[p.node]
             let total = style.compact(p.total, language)
-            frame.canvas.rect(p.rect, fill: color(p.node), cls: "node",
-                              tooltip: frame.tooltip(node.label, style.exact(p.total, language)))
             let onLeft = p.rect.x == firstX && lastX > firstX
             let x = onLeft ? p.rect.x - 6 : p.rect.maxX + 6
             let anchor: TextAnchor = onLeft ? .end : .start
             let room = onLeft ? p.rect.x - frame.content.x - 6 : frame.content.maxX - x
-            if p.rect.height >= 30 {
+            let y = centres[k]
+            if Self.twoLineLabel(p) {
                 frame.canvas.text(TextMetrics.truncate(node.label, maxWidth: room, size: Theme.labelSize), x: x,
-                                  y: p.rect.midY - 2, size: Theme.labelSize, anchor: anchor, fill: Theme.titleInk, bold: true,
+                                  y: y - 2, size: Theme.labelSize, anchor: anchor, fill: Theme.titleInk, bold: true,
                                   cls: "node-label")
-                frame.canvas.text(total, x: x, y: p.rect.midY + 13, size: Theme.valueSize, anchor: anchor,
+                frame.canvas.text(total, x: x, y: y + 13, size: Theme.valueSize, anchor: anchor,
                                   fill: Theme.mutedInk, cls: "node-total")
             } else {
                 let text = TextMetrics.truncate(Self.labelText(node.label, total: total), maxWidth: room, size: Theme.labelSize)
-                frame.canvas.text(text, x: x, y: p.rect.midY + 4, size: Theme.labelSize, anchor: anchor, fill: Theme.titleInk,
+                frame.canvas.text(text, x: x, y: y + 4, size: Theme.labelSize, anchor: anchor, fill: Theme.titleInk,
                                   cls: "node-label")
             }
         }

@@ -95,7 +95,8 @@ struct NiceScale: Equatable {
         while magnitude > rough { k -= 1; magnitude = Self.power10(k) }
         let residual = rough / magnitude
         let factor: Double = residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10
-        let step = Swift.max(factor * magnitude, minimumStep)
+        // factor / 10^-k rather than factor × 10^k, so that 0.1 is the double nearest 0.1.
+        let step = Swift.max(k >= 0 ? factor * magnitude : factor / Self.power10(-k), minimumStep)
         self.step = step
         self.min = Self.clean((lo / step + 1e-9).rounded(.down) * step, step)
         self.max = Self.clean((hi / step - 1e-9).rounded(.up) * step, step)
