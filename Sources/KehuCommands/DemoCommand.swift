@@ -3,16 +3,21 @@ import Foundation
 import KehuAnalytics
 import KehuGenerator
 import KehuModel
+import KehuServer
 import KehuStore
+import Logging
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand, AsynchronousCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Simulate a brand, ingest it into ./kehu-data, and show what Kehu sees.",
         discussion: """
             On an empty workspace: generates a brand (the same one for the same seed), writes it \
             as a canonical CSV, ingests that file, and prints the overview. With data already \
-            there, it prints the overview of what is there.
+            there, it prints the overview of what is there. Then it serves the dashboard on \
+            127.0.0.1 (--port, or a free port when that one is taken) with a new read key, prints \
+            the address, the key and a one-click sign-in link, and serves until Ctrl-C; \
+            --no-serve (or --format json/csv) stops after the overview.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,7 +35,26 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Keep the generated CSV file after ingesting it.")
     var keepCSV = false
 
-    func run() throws {
+    @Flag(inversion: .prefixedNo, help: "Serve the dashboard on the demo data after the overview (table format only).")
+    var serve = true
+
+    @Option(help: "The dashboard's port on 127.0.0.1; a free port is used when it is taken.")
+    var port: Int = 8080
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0-65535 (got \(port)).") }
+    }
+
+    func run() async throws { try await runAsynchronously() }
+
+    func runAsynchronously() async throws {
+        let workspace = try prepare()
+        guard serve, output.format == .table else { return }
+        try await DemoServer.run(workspace: workspace, dataDirectory: global.dataDirectory, port: port)
+    }
+
+    /// Generates and ingests the brand when the workspace is empty, and prints the headline.
+    func prepare() throws -> Workspace {
         let workspace = try global.openWorkspace(create: true)
         let stored = try workspace.segments().reduce(0) { $0 + $1.rowCount } + Inbox.count(in: workspace)
         if stored == 0 {
@@ -75,6 +99,57 @@ struct DemoCommand: ParsableCommand {
             emit(overview, format: .csv)
             for section in headline { print("\n" + section.rendered(as: .csv), terminator: "") }
         }
+        return workspace
+    }
+}
+
+/// `kehu demo`'s last act: the dashboard on the demo workspace, with a read key and a
+/// single-use sign-in link, until Ctrl-C (graceful: the server stops, the inbox is flushed).
+enum DemoServer {
+    static func run(workspace: Workspace, dataDirectory: String, port: Int) async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let key = try APIKey.create(role: .read, in: workspace)
+        let links = SignInLinks()
+        let path = dataDirectory.hasPrefix("/") ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
+        let configuration = ServerConfiguration(
+            dataDirectory: URL(fileURLWithPath: path).standardizedFileURL.path, host: "127.0.0.1",
+            port: port == 0 || PortProbe.isFree(port) ? port : 0)
+        if configuration.port != port { Terminal.error("Port \(port) is taken; using a free one.") }
+        let app = KehuServer.application(configuration: configuration, logger: Logger(label: "kehu"), signInLinks: links) { bound in
+            let base = "http://127.0.0.1:\(bound)"
+            print(String(repeating: "═", count: 100))
+            print("Dashboard 看板: \(base)/")
+            print("Read key 只读密钥 (workspace \(workspace.name)): \(key.text)")
+            print("One-click sign-in 一键登录 (single use, \(Int(SignInLinks.defaultLifetime.components.seconds / 60)) minutes): \(base)\(SignInLinks.path(token: links.mint(for: key)))")
+            print("Ctrl-C stops the server.")
+            fflush(nil)  // every stream: stdout is a pipe when a test or a script reads it
+        }
+        try await app.runService()
+    }
+}
+
+/// Whether a TCP port on 127.0.0.1 can be bound now.
+enum PortProbe {
+    static func isFree(_ port: Int) -> Bool {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
     }
 }
 

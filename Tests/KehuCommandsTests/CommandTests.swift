@@ -204,7 +204,7 @@ struct CommandTests {
     @Test("demo on an empty directory generates, ingests and shows the overview; a second run reuses the data")
     func demo() throws {
         let dir = TemporaryDirectory(prefix: "kehu-cli")
-        let first = try runKehu(["demo", "--data", dir.path, "--consumers", "300", "--days", "90", "--format", "json"])
+        let first = try runKehu(["demo", "--data", dir.path, "--consumers", "300", "--days", "90", "--format", "json", "--no-serve"])
         #expect(first.status == 0, "\(first.stderr)")
         let root = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         // The headline follows the overview: every section is there, and AIPL covers every consumer.
@@ -218,7 +218,7 @@ struct CommandTests {
         #expect((overview["buyers"] as! Int) > 0)
         #expect((overview["gmvFen"] as! Int) > 0)
         #expect((overview["channels"] as! [[String: Any]]).count == 5)
-        let second = try runKehu(["demo", "--data", dir.path, "--format", "json"])
+        let second = try runKehu(["demo", "--data", dir.path, "--format", "json", "--no-serve"])
         #expect(second.stderr.contains("Using the data already in"))
         let again = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
         #expect((again["overview"] as? [String: Any])?["events"] as? Int == events)

@@ -48,6 +48,8 @@ struct DashboardTests {
             response = try await client.execute(uri: "/", method: .get, headers: cookie)
             #expect(response.status == .ok)
             #expect(response.text.contains("brand_a"))
+            // All analyses are listed on their page, each linking to its tables.
+            response = try await client.execute(uri: "/analyses", method: .get, headers: cookie)
             for analysis in ServerCatalogue.all {
                 #expect(response.text.contains("/analyses/\(analysis.name)"))
             }

@@ -21,6 +21,8 @@ struct ServerFixture {
     let bWrite: APIKey
     let bRead: APIKey
     let limits: ServerLimits
+    /// The dashboard's sign-in links of the fixture's router.
+    let links = SignInLinks()
 
     init(aRecords: [EventRecord] = [], bRecords: [EventRecord] = [], limits: ServerLimits = .default) throws {
         dir = TemporaryDirectory(prefix: "kehu-server")
@@ -38,7 +40,7 @@ struct ServerFixture {
     /// The application over the fixture's data directory; its log lines go to `log`.
     func app(log: LogCapture = LogCapture()) -> some ApplicationProtocol {
         Application(
-            router: KehuServer.router(registry: WorkspaceRegistry(dataDirectory: dir.path), limits: limits),
+            router: KehuServer.router(registry: WorkspaceRegistry(dataDirectory: dir.path), limits: limits, signInLinks: links),
             logger: Logger(label: "kehu-test") { _ in CapturingLogHandler(capture: log) })
     }
 

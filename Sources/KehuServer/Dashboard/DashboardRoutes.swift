@@ -1,39 +1,66 @@
 import Foundation
 import Hummingbird
 import KehuAnalytics
+import KehuModel
+import KehuPlan
+import Logging
 import KehuStore
 
-/// The start of the dashboard: `GET /` (sign-in, then the list of analyses),
-/// `GET /analyses/{name}` (one analysis as HTML tables, with a form for its parameters),
-/// `POST /session` (sign in with a read or write key: an HttpOnly session cookie) and
-/// `POST /session/end`. Chinese by default, `?lang=en` for English. Server-rendered, no JavaScript.
+/// The dashboard: `GET /` (sign-in, then the overview), a page per ``DashboardPage``,
+/// `GET /analyses/{name}` (any analysis as tables), `POST /session` (sign in with a key: an
+/// HttpOnly session cookie), `GET /session/link` (a single-use sign-in link) and
+/// `POST /session/end`. Chinese by default, `?lang=en` for English. Server-rendered, no
+/// JavaScript; charts are SVG from KehuCharts.
 struct DashboardRoutes: Sendable {
     let authenticator: Authenticator
+    let links: SignInLinks
     let sessions = SessionStore()
 
     func register(on router: Router<KehuRequestContext>) {
         router.get("/") { request, context in
-            let language = Self.language(request)
             guard let served = try await signedIn(request, context: context) else {
-                return Self.html(signInPage(language: language, error: nil))
+                return Self.html(HTML.signInPage(language: DashboardQuery(request).language, error: nil))
             }
-            return Self.html(overview(served, language: language))
+            return try await page(.overview, served: served, request: request, context: context)
+        }
+        for page in DashboardPage.allCases where page != .overview {
+            router.get(RouterPath(page.path)) { request, context in
+                guard let served = try await signedIn(request, context: context) else { return Self.signInRedirect(request) }
+                return try await self.page(page, served: served, request: request, context: context)
+            }
+        }
+        router.get("/analyses/{name}") { request, context in
+            guard let served = try await signedIn(request, context: context) else { return Self.signInRedirect(request) }
+            return try await analysis(context.parameters.get("name") ?? "", served: served, request: request)
         }
         router.post("/session") { request, context in
-            let language = Self.language(request)
+            let language = DashboardQuery(request).language
             let form = try await request.body.collect(upTo: 4_096)
             let key = Self.formValue("key", in: String(buffer: form)) ?? ""
             guard let apiKey = APIKey(key.trimmingCharacters(in: .whitespaces)) else {
-                return Self.html(signInPage(language: language, error: language.text("密钥格式不对（应为 kh_工作区_32位十六进制）。", "That is not a Kehu key (kh_WORKSPACE_32 hex digits).")), status: .unauthorized)
+                return Self.html(HTML.signInPage(language: language, error: language.text("密钥格式不对（应为 kh_工作区_32位十六进制）。", "That is not a Kehu key (kh_WORKSPACE_32 hex digits).")), status: .unauthorized)
             }
             let served: ServedWorkspace
             do { served = try await authenticator.authorize(apiKey, context: context, need: .read) } catch {
-                return Self.html(signInPage(language: language, error: language.text("密钥无效或已吊销。", "The key is not valid or has been revoked.")), status: .unauthorized)
+                return Self.html(HTML.signInPage(language: language, error: language.text("密钥无效或已吊销。", "The key is not valid or has been revoked.")), status: .unauthorized)
             }
-            let token = sessions.start(workspace: served.workspace.name, keyDigest: apiKey.digest)
-            var response = Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)"])
-            response.setCookie(Cookie(name: SessionStore.cookieName, value: token, maxAge: SessionStore.lifetimeSeconds, path: "/", httpOnly: true, sameSite: .lax))
-            return response
+            return startSession(workspace: served.workspace.name, keyDigest: apiKey.digest, next: "/?lang=\(language.rawValue)")
+        }
+        router.get("/session/link") { request, context in
+            let query = request.uri.queryParameters
+            let language = DashboardQuery(request).language
+            let refused = Self.html(
+                HTML.signInPage(language: language, error: language.text("登录链接无效、已用过或已过期；请用密钥登录。", "The sign-in link is not valid, already used or expired; sign in with your key.")),
+                status: .unauthorized)
+            guard let token = query["token"].map(String.init), let pending = links.redeem(token) else { return refused }
+            let registry = authenticator.registry
+            let valid: Bool = try await blocking {
+                guard let served = try registry.served(pending.workspace) else { return false }
+                return try served.role(ofDigest: pending.keyDigest) != nil
+            }
+            guard valid else { return refused }
+            context.served.value = pending.workspace
+            return startSession(workspace: pending.workspace, keyDigest: pending.keyDigest, next: SignInLinks.safeNext(query["next"].map(String.init)))
         }
         router.post("/session/end") { request, _ in
             if let token = request.cookies[SessionStore.cookieName]?.value { sessions.end(token) }
@@ -41,26 +68,74 @@ struct DashboardRoutes: Sendable {
             response.setCookie(Cookie(name: SessionStore.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
             return response
         }
-        router.get("/analyses/{name}") { request, context in
-            let language = Self.language(request)
-            guard let served = try await signedIn(request, context: context) else {
-                return Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)"])
+    }
+
+    func startSession(workspace: String, keyDigest: String, next: String) -> Response {
+        let token = sessions.start(workspace: workspace, keyDigest: keyDigest)
+        var response = Response(status: .seeOther, headers: [.location: next])
+        response.setCookie(Cookie(name: SessionStore.cookieName, value: token, maxAge: SessionStore.lifetimeSeconds, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    /// One page, drawn off the event loop on the workspace's current snapshot.
+    func page(_ page: DashboardPage, served: ServedWorkspace, request: Request, context: KehuRequestContext) async throws -> Response {
+        let query = DashboardQuery(request)
+        let requestID = context.id
+        let logger = context.logger
+        let (html, failed) = try await blocking { () throws -> (String, Bool) in
+            let snapshot = try served.snapshots.snapshot()
+            let language = query.language
+            let title = page.title(language)
+            let workspace = served.workspace.name
+            guard let dataDays = snapshot.dataDays else {
+                let body = page == .analyses
+                    ? HTML.emptyState(workspace: workspace, language: language) + AnalysesPage.index(PageContext.empty(served.workspace, snapshot, query))
+                    : HTML.emptyState(workspace: workspace, language: language)
+                return (HTML.page(title: title, current: page, query: query, workspace: workspace, dates: nil, body: body, path: page.path), false)
             }
-            let name = context.parameters.get("name") ?? ""
-            guard let analysis = ServerCatalogue.all.first(where: { $0.name == name }) else {
-                let body = "<div class=\"card error\">\(HTML.escape(AnalysisError.unknownAnalysis(name).description))</div>"
-                return Self.html(HTML.page(title: name, language: language, workspace: served.workspace.name, path: "/", body: body), status: .notFound)
+            let dates: DashboardDates
+            do { dates = try DashboardDates.resolve(query, dataDays: dataDays) } catch {
+                let fallback = try DashboardDates.resolve(DashboardQuery(language: language), dataDays: dataDays)
+                var cleared = query
+                cleared.values = query.pageValues
+                return (HTML.page(title: title, current: page, query: cleared, workspace: workspace, dates: fallback,
+                                  body: HTML.errorCard("\(error)", language: language), path: page.path), true)
             }
-            var values: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters where key != "lang" && !value.isEmpty { values[String(key)] = String(value) }
-            let arguments = AnalysisArguments(values)
-            let outcome: Result<any Report, AnalysisError> = try await blocking {
-                let snapshot = try served.snapshots.snapshot()
-                return Result { () throws(AnalysisError) in try analysis.run(snapshot, arguments) }
+            let pageContext = PageContext(snapshot: snapshot, workspace: served.workspace, query: query, dates: dates)
+            var body: String
+            var failed = false
+            do { body = try page.render(pageContext) } catch let failure as PageFailure {
+                body = failure.html
+                failed = true
+            } catch {
+                if !Self.isUserError(error) { logger.error("dashboard page failed", metadata: ["page": "\(page.rawValue)", "error": "\(error)"]) }
+                body = HTML.errorCard(Self.message(error, requestID: requestID), language: language)
+                failed = true
             }
-            return Self.html(analysisPage(analysis, outcome: outcome, values: values, served: served, language: language),
-                status: (try? outcome.get()) == nil ? .badRequest : .ok)
+            return (HTML.page(title: title, current: page, query: query, workspace: workspace, dates: page.showsDateBar ? dates : nil, body: body, path: page.path), failed)
         }
+        return Self.html(html, status: failed ? .badRequest : .ok)
+    }
+
+    /// `/analyses/{name}`: one analysis of the catalogue as tables.
+    func analysis(_ name: String, served: ServedWorkspace, request: Request) async throws -> Response {
+        let query = DashboardQuery(request)
+        let language = query.language
+        let workspace = served.workspace.name
+        guard let analysis = ServerCatalogue.all.first(where: { $0.name == name }) else {
+            let html = HTML.page(title: name, current: .analyses, query: query, workspace: workspace, dates: nil,
+                                 body: HTML.errorCard(AnalysisError.unknownAnalysis(name).description, language: language), path: "/analyses")
+            return Self.html(html, status: .notFound)
+        }
+        let (html, failed) = try await blocking { () throws -> (String, Bool) in
+            let snapshot = try served.snapshots.snapshot()
+            let (body, failed) = snapshot.dataDays == nil
+                ? (HTML.emptyState(workspace: workspace, language: language), false)
+                : AnalysesPage.analysis(analysis, snapshot: snapshot, query: query)
+            return (HTML.page(title: analysis.title, current: .analyses, query: query, workspace: workspace, dates: nil, body: body,
+                              path: "/analyses/\(analysis.name)"), failed)
+        }
+        return Self.html(html, status: failed ? .badRequest : .ok)
     }
 
     /// The workspace of the request's live session, or nil (no cookie, expired, key revoked).
@@ -79,53 +154,20 @@ struct DashboardRoutes: Sendable {
         return served
     }
 
-    func signInPage(language: DashboardLanguage, error: String?) -> String {
-        var body = "<div class=\"card\"><h2>\(language.text("登录", "Sign in"))</h2>"
-        body += "<p class=\"muted\">\(language.text("用只读密钥登录（kehu keys create --role read）。", "Sign in with a read key (kehu keys create --role read)."))</p>"
-        if let error { body += "<p class=\"error\">\(HTML.escape(error))</p>" }
-        body += """
-            <form method="post" action="/session?lang=\(language.rawValue)">
-            <label>\(language.text("密钥", "Key")) <input type="password" name="key" size="48" autocomplete="off" required></label>
-            <button type="submit">\(language.text("登录", "Sign in"))</button></form></div>
-            """
-        return HTML.page(title: language.text("登录", "Sign in"), language: language, workspace: nil, path: "/", body: body)
+    /// Errors whose description is a sentence for the person using the page.
+    static func isUserError(_ error: any Error) -> Bool {
+        error is AnalysisError || error is PlanError || error is CustomerValueError
     }
 
-    func overview(_ served: ServedWorkspace, language: DashboardLanguage) -> String {
-        var body = "<div class=\"card\"><h2>\(language.text("分析", "Analyses"))</h2><ul>"
-        for analysis in ServerCatalogue.all {
-            body += "<li><a href=\"/analyses/\(HTML.escape(analysis.name))?lang=\(language.rawValue)\">\(HTML.escape(analysis.title))</a>"
-            body += " <span class=\"muted\">\(HTML.escape(analysis.summary))</span></li>"
-        }
-        body += "</ul></div>"
-        return HTML.page(title: language.text("总览", "Overview"), language: language, workspace: served.workspace.name, path: "/", body: body)
+    /// What a page shows for an error: the sentence of a user error, else a generic line with the
+    /// request id (the details go to the log, never to the page).
+    static func message(_ error: any Error, requestID: String? = nil) -> String {
+        if isUserError(error) { return "\(error)" }
+        return "the page could not be computed" + (requestID.map { " (request id \($0))" } ?? "") + "; the server log has the details."
     }
 
-    func analysisPage(
-        _ analysis: Analysis, outcome: Result<any Report, AnalysisError>, values: [String: String], served: ServedWorkspace,
-        language: DashboardLanguage
-    ) -> String {
-        var body = "<div class=\"card\"><form class=\"params\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
-        for parameter in analysis.parameters {
-            let type = parameter.kind == .day ? "date" : "text"
-            let placeholder = parameter.defaultValue ?? ""
-            body += "<label title=\"\(HTML.escape(parameter.help))\">\(HTML.escape(parameter.name))"
-            body += "<input type=\"\(type)\" name=\"\(HTML.escape(parameter.name))\" value=\"\(HTML.escape(values[parameter.name] ?? ""))\" placeholder=\"\(HTML.escape(placeholder))\"></label>"
-        }
-        body += "<button type=\"submit\">\(language.text("更新", "Update"))</button></form></div>"
-        switch outcome {
-        case .success(let report):
-            body += "<div class=\"card\"><h2>\(HTML.escape(report.title))</h2>"
-            body += "<p class=\"muted\">\(HTML.escape(report.parameters.map { "\($0.name): \($0.value)" }.joined(separator: " · ")))</p>"
-            body += HTML.tables(report.tables()) + "</div>"
-        case .failure(let error):
-            body += "<div class=\"card error\">\(HTML.escape(error.description))</div>"
-        }
-        return HTML.page(title: analysis.title, language: language, workspace: served.workspace.name, path: "/analyses/\(analysis.name)", body: body)
-    }
-
-    static func language(_ request: Request) -> DashboardLanguage {
-        request.uri.queryParameters["lang"].flatMap { DashboardLanguage(rawValue: String($0)) } ?? .zh
+    static func signInRedirect(_ request: Request) -> Response {
+        Response(status: .seeOther, headers: [.location: "/?lang=\(DashboardQuery(request).language.rawValue)"])
     }
 
     static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -140,5 +182,14 @@ struct DashboardRoutes: Sendable {
             return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
         }
         return nil
+    }
+}
+
+extension PageContext {
+    /// A context for pages that need no data (the list of analyses on an empty workspace).
+    static func empty(_ workspace: Workspace, _ snapshot: Snapshot, _ query: DashboardQuery) -> PageContext {
+        let today = Day(index: 0)
+        return PageContext(snapshot: snapshot, workspace: workspace, query: query,
+                           dates: DashboardDates(asOf: today, period: DayRange(today, today), dataDays: DayRange(today, today)))
     }
 }

@@ -59,8 +59,31 @@ enum OpenAPIDocument {
         let html: JSONValue = .object(["description": .s("An HTML page."), "content": .object(["text/html": .object(["schema": .object(["type": .s("string")])])])])
         let redirect: JSONValue = .object(["description": .s("Redirect (See Other).")])
         let cookie: JSONValue = .array([.object(["sessionCookie": .array([])]), .object([:])])
+        let query = { (name: String, description: String) -> JSONValue in
+            .object(["name": .s(name), "in": .s("query"), "required": .bool(false), "description": .s(description), "schema": .object(["type": .s("string")])])
+        }
+        let pageParameters = [
+            query("lang", "zh (default) or en."), query("as-of", "The as-of day, YYYY-MM-DD (default: the last day with data)."),
+            query("from", "First day of the period (default: 30 days ending `to`)."), query("to", "Last day of the period (default: the as-of day)."),
+        ]
         paths["/"] = .object([
-            "get": operation("dashboard", summary: "Dashboard: the sign-in form, or the list of analyses when signed in.", security: cookie, responses: ["200": html])
+            "get": operation(
+                "dashboard", summary: "Dashboard: the sign-in form, or the overview when signed in.", security: cookie, parameters: pageParameters,
+                responses: ["200": html, "400": html])
+        ])
+        for page in DashboardPage.allCases where page != .overview {
+            paths[page.path] = .object([
+                "get": operation(
+                    "dashboard-\(page.rawValue)", summary: "Dashboard page: \(page.title(.en)) (docs/dashboard.md has its own parameters).",
+                    security: cookie, parameters: pageParameters, responses: ["200": html, "303": redirect, "400": html])
+            ])
+        }
+        paths["/session/link"] = .object([
+            "get": operation(
+                "signInLink", summary: "A single-use sign-in link minted by the server's process: sets the session cookie and redirects to `next`.",
+                security: .array([]),
+                parameters: [query("token", "The single-use token (32 hex digits)."), query("next", "A path on this server to land on (default /).")],
+                responses: ["303": redirect, "401": html])
         ])
         paths["/analyses/{name}"] = .object([
             "get": operation(
