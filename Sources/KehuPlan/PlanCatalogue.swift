@@ -14,7 +14,7 @@ extension Analysis {
             AnalysisParameter("as-of", .day, help: "Day the current assets are counted (default: the day before the campaign, or the last day with data if earlier)."),
             AnalysisParameter("costs", .list, help: "Cost in yuan of adding one consumer per group: none, A, I, P, L, new; e.g. A=2.50,I=4."),
             AnalysisParameter("capacity", .list, help: "The most consumers each group can add, e.g. A=100000,I=20000."),
-            AnalysisParameter("benchmark", .string, help: "An industry AIPL composition file (docs/formats.md, AIPL benchmark) to show thin stages."),
+            AnalysisParameter("benchmark", .file, help: "An industry AIPL composition file (docs/formats.md, AIPL benchmark) to show thin stages."),
             AnalysisParameter("threshold", .number, help: "Percentage points from the industry share that count as thin or strong.", default: "5"),
         ] + AIPLRules.analysisParameters
     ) { snapshot, arguments throws(AnalysisError) in

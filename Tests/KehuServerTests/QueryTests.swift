@@ -54,8 +54,14 @@ struct QueryTests {
         let fixture = try ServerFixture(aRecords: Self.records)
         let analysis = try ServerCatalogue.named(name)
         let snapshot = try fixture.a.buildSnapshot()
-        let arguments = try Self.requiredArguments(name)
-        let expected = try QueryRoutes.document(of: analysis.run(snapshot, AnalysisArguments(arguments)), analysis: analysis)
+        let arguments = try Self.requiredArguments(name, workspace: fixture.a)
+        // File parameters travel as names in the workspace's files/ folder; run directly, the
+        // analysis gets the path the server resolves them to.
+        var direct = arguments
+        for parameter in analysis.parameters where parameter.kind == .file {
+            direct[parameter.name] = direct[parameter.name].map { QueryRoutes.filesDirectory(of: fixture.a.directory) + "/" + $0 }
+        }
+        let expected = try QueryRoutes.document(of: analysis.run(snapshot, AnalysisArguments(direct)), analysis: analysis)
         let query = arguments.sorted { $0.key < $1.key }.map { key, value in
             key + "=" + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._")))!
         }.joined(separator: "&")
@@ -73,14 +79,13 @@ struct QueryTests {
 
     /// The arguments an analysis cannot run without, on the fixture's data (a plan's reference
     /// window needs buyers: c1 pays on 06-03).
-    static func requiredArguments(_ name: String) throws -> [String: String] {
+    static func requiredArguments(_ name: String, workspace: Workspace) throws -> [String: String] {
         switch name {
         case "funnel": return ["steps": "view,cart,pay"]
         case "profile": return ["consumer": "#1"]
         case "aipl-benchmark":
-            let path = NSTemporaryDirectory() + "kehu-industry-\(UUID().uuidString).csv"
-            try "stage,share\nA,0.55\nI,0.25\nP,0.14\nL,0.06\n".write(toFile: path, atomically: true, encoding: .utf8)
-            return ["file": path]
+            try Self.writeIndustryFile(in: workspace)
+            return ["file": "industry.csv"]
         case "plan-gap":
             return ["target": "1000", "campaign": "2026-06-12..2026-06-14", "reference": "2026-06-03..2026-06-05", "as-of": "2026-06-11"]
         case "plan-backtest": return ["campaign": "2026-06-10..2026-06-14", "reference": "2026-06-03..2026-06-05"]
@@ -113,6 +118,39 @@ struct QueryTests {
             response = try await client.execute(uri: "/v1/analyses/no-such-thing", method: .get, headers: bearer(fixture.aRead))
             #expect(response.status == .notFound)
             #expect(response.errorMessage?.hasPrefix("no analysis named 'no-such-thing'; there are: aipl") == true)
+        }
+    }
+
+    /// `files/industry.csv` in the workspace: an AIPL benchmark file (docs/formats.md).
+    static func writeIndustryFile(in workspace: Workspace) throws {
+        let folder = QueryRoutes.filesDirectory(of: workspace.directory)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "stage,share\nA,0.55\nI,0.25\nP,0.14\nL,0.06\n".write(toFile: folder + "/industry.csv", atomically: true, encoding: .utf8)
+    }
+
+    @Test("file parameters name a file in the workspace's files/ folder, never a path: paths, dot files and missing files are 400")
+    func fileParameters() async throws {
+        let fixture = try ServerFixture(aRecords: Self.records)
+        try Self.writeIndustryFile(in: fixture.a)
+        // A readable file outside the folder: the server must refuse to open it by path.
+        let outside = NSTemporaryDirectory() + "kehu-outside-\(UUID().uuidString).csv"
+        try "stage,share\nA,1\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try await fixture.test { client in
+            var response = try await client.execute(uri: "/v1/analyses/aipl-benchmark?file=industry.csv", method: .get, headers: bearer(fixture.aRead))
+            #expect(response.status == .ok, "\(response.text)")
+            for (value, message) in [
+                (outside, "is not a file name"), ("../../etc%2Fpasswd", "is not a file name"), ("..", "is not a file name"),
+                (".hidden", "is not a file name"), ("nothing.csv", "no file 'nothing.csv' in the workspace's files/ folder"),
+            ] {
+                response = try await client.execute(uri: "/v1/analyses/aipl-benchmark?file=\(value)", method: .get, headers: bearer(fixture.aRead))
+                #expect(response.status == .badRequest, "\(value): \(response.text)")
+                #expect(response.errorMessage?.contains(message) == true, "\(value): \(response.text)")
+            }
+            // Workspace B has no such file, and cannot name A's.
+            response = try await client.execute(uri: "/v1/analyses/aipl-benchmark?file=industry.csv", method: .get, headers: bearer(fixture.bRead))
+            #expect(response.status == .badRequest, "\(response.text)")
+            #expect(response.errorMessage == "file: no file 'industry.csv' in the workspace's files/ folder", "\(response.text)")
         }
     }
 

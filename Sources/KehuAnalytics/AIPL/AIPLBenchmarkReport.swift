@@ -149,7 +149,7 @@ extension Analysis {
         name: "aipl-benchmark", title: "AIPL composition against the industry",
         summary: "The brand's share of A, I, P and L among its assets against an industry composition file, with a verdict per stage.",
         parameters: [
-            AnalysisParameter("file", .string, help: "The industry composition: CSV `stage,share[,category]` (docs/formats.md)."),
+            AnalysisParameter("file", .file, help: "The industry composition: CSV `stage,share[,category]` (docs/formats.md)."),
             AnalysisParameter("as-of", .day, help: "The day (default: the last day with data)."),
             AnalysisParameter(
                 "threshold", .number, help: "Percentage points from the industry share that count as thin or strong.", default: "5"),

@@ -385,7 +385,7 @@ extension Analysis {
             AnalysisParameter("to", .day, help: "Last day of the period (default: the last day with data)."),
             AnalysisParameter("by", .choice, help: "Rows: channels, touchpoints, or both.", default: "channel",
                               choices: ChannelBreakdown.allCases.map(\.rawValue)),
-            AnalysisParameter("costs", .string, help: "A cost file: CSV channel,touchpoint,cost in yuan (docs/formats.md)."),
+            AnalysisParameter("costs", .file, help: "A cost file: CSV channel,touchpoint,cost in yuan (docs/formats.md)."),
         ]
     ) { snapshot, arguments throws(AnalysisError) in
         let period = try arguments.period(defaultDays: 30, in: snapshot)

@@ -50,6 +50,9 @@ public struct AnalysisParameter: Sendable, Hashable, Codable {
         case list
         case string
         case boolean
+        /// A file the analysis reads. On the command line any path; over HTTP only the name of a
+        /// file in the workspace's `files/` folder (the server never opens a path a request names).
+        case file
     }
 
     public var name: String

@@ -148,6 +148,7 @@ enum OpenAPIDocument {
         case .list: schema = ["type": .s("string"), "description": .s("comma-separated values")]
         case .string: schema = ["type": .s("string")]
         case .boolean: schema = ["type": .s("boolean")]
+        case .file: schema = ["type": .s("string"), "description": .s("the name of a file in the workspace's files/ folder")]
         }
         if let choices = parameter.choices { schema["enum"] = .array(choices.map(JSONValue.s)) }
         if let value = parameter.defaultValue {

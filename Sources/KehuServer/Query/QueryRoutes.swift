@@ -18,7 +18,8 @@ struct QueryRoutes: Sendable {
             let name = context.parameters.get("name") ?? ""
             let analysis: Analysis
             do { analysis = try ServerCatalogue.named(name) } catch { throw APIError.notFound("\(error)") }
-            let arguments = try Self.arguments(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            var arguments = try Self.arguments(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            try Self.resolveFiles(&arguments, of: analysis, workspaceDirectory: served.workspace.directory)
             let body = try await blocking { () throws -> [UInt8] in
                 let snapshot = try served.snapshots.snapshot()
                 let report: any Report
@@ -26,6 +27,29 @@ struct QueryRoutes: Sendable {
                 return try Self.document(of: report, analysis: analysis).serialized()
             }
             return Response.json(body)
+        }
+    }
+
+    /// The folder of a workspace whose files requests may name (cost files, benchmark files).
+    static func filesDirectory(of workspaceDirectory: String) -> String {
+        (workspaceDirectory as NSString).appendingPathComponent("files")
+    }
+
+    /// Replaces each `file` parameter's value, which must be a plain file name, by its path in
+    /// the workspace's `files/` folder. A request can never make the server open a path of its
+    /// choosing: no separators, no `..`, no hidden files.
+    static func resolveFiles(_ arguments: inout AnalysisArguments, of analysis: Analysis, workspaceDirectory: String) throws(APIError) {
+        for parameter in analysis.parameters where parameter.kind == .file {
+            guard let name = arguments.values[parameter.name] else { continue }
+            let plain = !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\") && name.utf8.count <= 255
+            guard plain else {
+                throw .badRequest("\(parameter.name): '\(name.prefix(80))' is not a file name; over HTTP give the name of a file in the workspace's files/ folder (no paths)")
+            }
+            let path = (filesDirectory(of: workspaceDirectory) as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .badRequest("\(parameter.name): no file '\(name)' in the workspace's files/ folder")
+            }
+            arguments.values[parameter.name] = path
         }
     }
 

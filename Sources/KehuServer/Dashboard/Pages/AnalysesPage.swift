@@ -14,8 +14,6 @@ enum AnalysesPage {
         return HTML.card(l.text("全部分析", "All analyses"), note: l.text("每个分析的完整表格，参数与命令行和 API 相同。", "Every analysis as tables, with the same parameters as the CLI and the API."), html: list + "</ul>")
     }
 
-    /// Parameters the dashboard does not take from a request: they name files on the server.
-    static let serverFileParameters: Set<String> = ["costs", "benchmark", "file"]
 
     /// One analysis: its form and its tables, or the error its parameters caused.
     static func analysis(_ analysis: Analysis, snapshot: Snapshot, query: DashboardQuery) -> (html: String, failed: Bool) {
@@ -26,7 +24,7 @@ enum AnalysesPage {
             values[name] = value
         }
         var form = "<form class=\"params\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"\(l.rawValue)\">"
-        for parameter in analysis.parameters where !serverFileParameters.contains(parameter.name) {
+        for parameter in analysis.parameters where parameter.kind != .file {
             let type = parameter.kind == .day ? "date" : "text"
             form += "<label title=\"\(HTML.escape(parameter.help))\">\(HTML.escape(parameter.name))"
             form += "<input type=\"\(type)\" name=\"\(HTML.escape(parameter.name))\" value=\"\(HTML.escape(values[parameter.name] ?? ""))\" placeholder=\"\(HTML.escape(parameter.defaultValue ?? ""))\"></label>"
@@ -34,7 +32,7 @@ enum AnalysesPage {
         form += "<button type=\"submit\">\(l.text("更新", "Update"))</button></form>"
         var html = HTML.card(analysis.title, note: analysis.summary, html: form)
         let outcome = Result { () throws(AnalysisError) in
-            if let file = values.keys.first(where: serverFileParameters.contains) {
+            if let file = analysis.parameters.first(where: { $0.kind == .file && values[$0.name] != nil })?.name {
                 throw AnalysisError.invalidParameter(parameter: file, value: values[file] ?? "", reason: "names a file on the server; the dashboard does not read files (use the CLI)")
             }
             return try analysis.run(snapshot, AnalysisArguments(values))

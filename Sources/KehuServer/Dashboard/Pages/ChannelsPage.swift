@@ -3,7 +3,8 @@ import KehuAnalytics
 import KehuCharts
 
 /// 渠道: GMV per channel and its A→I and I→P conversion in the period; with the workspace's
-/// cost file (`channel-costs.csv` in the workspace directory) also cost per new buyer and ROI.
+/// cost file (`files/channel-costs.csv` in the workspace directory, the folder API requests
+/// may name files in) also cost per new buyer and ROI.
 enum ChannelsPage {
     /// The cost file the page reads when it exists (docs/formats.md, channel costs). Only this
     /// file: the dashboard never reads a path a request names.
@@ -16,7 +17,7 @@ enum ChannelsPage {
             throw AnalysisError.invalidParameter(parameter: "by", value: by, reason: "expected channel or touchpoint")
         }
         var arguments = c.periodValues.merging(["by": by]) { $1 }
-        let costFile = c.workspace.directory + "/" + costFileName
+        let costFile = QueryRoutes.filesDirectory(of: c.workspace.directory) + "/" + costFileName
         if FileManager.default.fileExists(atPath: costFile) { arguments["costs"] = costFile }
         let report = try c.run("channels", arguments, as: ChannelQualityReport.self)
         let rows = report.rows.sorted { $0.gmvFen > $1.gmvFen }
@@ -53,7 +54,7 @@ enum ChannelsPage {
         }
         let costNote = withCosts
             ? l.text("成本来自工作区的 \(costFileName)。", "Costs from the workspace's \(costFileName).")
-            : l.text("ROI 需要成本：把 \(costFileName)（channel,touchpoint,cost 元）放进工作区目录。", "ROI needs costs: put \(costFileName) (channel,touchpoint,cost in yuan) in the workspace directory.")
+            : l.text("ROI 需要成本：把 \(costFileName)（channel,touchpoint,cost 元）放进工作区的 files/ 目录。", "ROI needs costs: put \(costFileName) (channel,touchpoint,cost in yuan) in the workspace's files/ folder.")
         return HTML.card(l.text("渠道质量", "Channel quality"), note: HTML.parameterLine(report.parameters), html: form)
             + HTML.grid(cards)
             + HTML.card(l.text("渠道明细", "Channels in detail"), note: costNote, html: HTML.table(headers, tableRows, totalRows: 1))
