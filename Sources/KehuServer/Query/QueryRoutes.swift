@@ -18,8 +18,9 @@ struct QueryRoutes: Sendable {
             let name = context.parameters.get("name") ?? ""
             let analysis: Analysis
             do { analysis = try ServerCatalogue.named(name) } catch { throw APIError.notFound("\(error)") }
-            var arguments = try Self.arguments(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            try Self.resolveFiles(&arguments, of: analysis, workspaceDirectory: served.workspace.directory)
+            var given = try Self.arguments(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            try Self.resolveFiles(&given, of: analysis, workspaceDirectory: served.workspace.directory)
+            let arguments = given
             let body = try await blocking { () throws -> [UInt8] in
                 let snapshot = try served.snapshots.snapshot()
                 let report: any Report
