@@ -3,7 +3,7 @@ import Foundation
 import KehuAnalytics
 import KehuModel
 import KehuStore
-import KehuWorkloads
+import KehuStopwatch
 
 /// Kehu's side of the analyses benchmark (`Benchmarks/run-analyses.sh`): `run` builds a
 /// workspace's snapshot once and times every analysis in `AnalysisCatalogue.all` on it, some in
