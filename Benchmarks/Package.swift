@@ -32,10 +32,13 @@ let package = Package(
     targets: [
         // The workloads every benchmark and `kehu-measure` share: the simulated brand sized by
         // events, stores built from generator batches, ingest stages, resident memory.
+        // The monotonic stopwatch every timing tool uses (no dependencies, so kehu-analyses builds
+        // without the workloads' server stack).
+        .target(name: "KehuStopwatch", path: "Sources/KehuStopwatch"),
         .target(
             name: "KehuWorkloads",
             dependencies: [
-                kehuProduct("KehuModel"), kehuProduct("KehuIngest"), kehuProduct("KehuStore"),
+                "KehuStopwatch", kehuProduct("KehuModel"), kehuProduct("KehuIngest"), kehuProduct("KehuStore"),
                 kehuProduct("KehuGenerator"), kehuProduct("KehuCommands"),
             ],
             path: "Sources/KehuWorkloads"),
@@ -56,11 +59,12 @@ let package = Package(
             ],
             path: "Sources/kehu-fit"),
         // Every catalogued analysis timed on a warm snapshot, and the snapshot's rows exported for
-        // the DuckDB peer, for run-analyses.sh.
+        // the DuckDB peer, for run-analyses.sh. Only the analytics stack: it builds without the
+        // CLI, the server and their dependencies.
         .executableTarget(
             name: "kehu-analyses",
             dependencies: [
-                "KehuWorkloads", kehuProduct("KehuModel"), kehuProduct("KehuStore"), kehuProduct("KehuAnalytics"),
+                "KehuStopwatch", kehuProduct("KehuModel"), kehuProduct("KehuStore"), kehuProduct("KehuAnalytics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/kehu-analyses"),

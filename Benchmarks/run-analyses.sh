@@ -10,7 +10,8 @@
 #   --work DIR    where data goes (default $KEHU_BENCH_DIR/analyses, or /tmp/kehu-bench/analyses);
 #                 never the repository. Kept between runs: WORK/N/ holds the Kehu data directory
 #                 and the DuckDB database, reused unless --fresh
-#   --only LIST   comma-separated analysis names (default: every analysis in AnalysisCatalogue.all)
+#   --only LIST   comma-separated entry names (default: all: every analysis in AnalysisCatalogue.all,
+#                 some also as variants such as funnel-strict; `kehu-analyses run --help` lists them)
 #   --no-build    use the kehu and kehu-analyses already built (release)
 #   --fresh       generate, ingest, export and load again even when WORK/N/ has them
 #   --keep-csv    keep the generated and exported CSV files (deleted once loaded by default)
@@ -30,7 +31,7 @@ KEEP_CSV=0
 ONLY=""
 WORK="${KEHU_BENCH_DIR:-/tmp/kehu-bench}/analyses"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -127,7 +128,8 @@ EOF
 ONLY_ARG=()
 [ -n "$ONLY" ] && ONLY_ARG=(--only "$ONLY")
 say "Kehu: snapshot, then each analysis warmed and timed ($RUNS runs)"
-"$ANALYSES" run --data "$DATA" --runs "$RUNS" "${ONLY_ARG[@]}" > "$RESULTS/kehu.json"
+"$ANALYSES" run --data "$DATA" --runs "$RUNS" "${ONLY_ARG[@]}" \
+    --set "aipl-benchmark.file=$BENCH/peers/industry-aipl.csv" > "$RESULTS/kehu.json"
 LOAD_AFTER_KEHU=$(cut -d' ' -f1 /proc/loadavg)
 say "DuckDB: each analysis as SQL, warmed and timed ($RUNS runs), numbers checked against Kehu"
 "$PY" "$PEER" run --db "$DB" --kehu "$RESULTS/kehu.json" --runs "$RUNS" "${ONLY_ARG[@]}" --out "$RESULTS/duckdb.json" > /dev/null

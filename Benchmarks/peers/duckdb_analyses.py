@@ -29,6 +29,7 @@ event it adds the zone's UTC offset, which this script checks is constant over t
 import argparse
 import datetime
 import json
+import math
 import os
 import statistics
 import sys
@@ -258,7 +259,7 @@ def period(P, default_days=30):
     return first, last, cal.start(first), cal.end(last)
 
 
-def rfm_sql(P):
+def rfm_ctes(P):
     """RFM as of D over 365 days (DESIGN 4.7): R days since the last paid order, F paid orders, M
     net paid fen; score 1 + floor(5 x strictly worse / n); R package segments and eight classes."""
     cal = P["cal"]
@@ -267,7 +268,7 @@ def rfm_sql(P):
     end = cal.end(as_of)
     start = cal.window_start(days, as_of)
     return f"""
-    WITH {orders_cte(before=end)},
+    {orders_cte(before=end)},
     per AS (
         SELECT consumer,
             {day_number(as_of)} - max({local_day('pay_ts', P)}) AS r,
@@ -303,7 +304,12 @@ def rfm_sql(P):
                 ELSE 'Others' END AS segment,
             (CASE WHEN r_high THEN 4 ELSE 0 END) + (CASE WHEN f_high THEN 2 ELSE 0 END) + (CASE WHEN m_high THEN 1 ELSE 0 END) AS klass
         FROM scored
-    )
+    )"""
+
+
+def rfm_sql(P):
+    return f"""
+    WITH {rfm_ctes(P)}
     SELECT 'segment' AS grouping, segment AS name, count(*) AS customers, sum(m) AS m_fen FROM named GROUP BY segment
     UNION ALL
     SELECT 'class', CAST(klass AS VARCHAR), count(*), sum(m) FROM named GROUP BY klass
@@ -509,40 +515,609 @@ def nine_check(report, rows, P):
     return problems
 
 
+def aipl_rules(P):
+    return dict(a_days=arg_int(P, "a-days", 15), i_days=arg_int(P, "i-days", 15), p_days=arg_int(P, "p-days", 365),
+                loyal=arg_int(P, "l-orders", 2))
+
+
+def day_end_ms(d, P):
+    """UTC ms of the end of local day number `d` (an SQL expression or an int)."""
+    return f"(CAST({d} AS BIGINT) + 1) * {DAY_MS} - {P['offset']}"
+
+
+def stages_at_sql(P, points, name="sp", consumer=None):
+    """CTEs ending in `{name}(consumer, d, stage)`: every consumer's AIPL stage (1 A .. 4 L) as of
+    the end of each local day number in `points`, for the consumers in a stage there (DESIGN 4.1,
+    docs/definitions.md AIPL). Needs the `orders` CTE. Paid orders join the points whose P window
+    holds their first payment (a range join on the day); the L review/share is the first at or
+    after the first payment (ASOF join); A / I signals are the consumer's signal days, each joined to
+    the points whose window holds them. `consumer` restricts everything to one consumer."""
+    r = aipl_rules(P)
+    lo, hi = min(points), max(points)
+    widest = max(r["a_days"], r["i_days"])
+    only = f"AND consumer = {consumer}" if consumer is not None else ""
+    only_o = f"AND o.consumer = {consumer}" if consumer is not None else ""
+    return f"""
+    {name}_pts AS (SELECT unnest([{', '.join(str(d) for d in sorted(set(points)))}]) ::BIGINT AS d),
+    {name}_p AS (
+        SELECT o.consumer, pt.d, count(*) AS n, min(o.pay_ts) AS first_pay
+        FROM orders o JOIN {name}_pts pt
+            ON {local_day('o.pay_ts', P)} BETWEEN pt.d - {r['p_days'] - 1} AND pt.d AND o.refunded_ts >= {day_end_ms('pt.d', P)}
+        WHERE o.pay_ts < {day_end_ms(hi, P)} {only_o}
+        GROUP BY ALL
+    ),
+    {name}_ls AS (SELECT consumer, ts FROM events WHERE kind IN {in_list(L_KINDS)} {only}),
+    {name}_pl AS (
+        SELECT p.*, ls.ts AS adv_ts FROM {name}_p p ASOF LEFT JOIN {name}_ls ls ON p.consumer = ls.consumer AND ls.ts >= p.first_pay
+    ),
+    {name}_sig AS (
+        SELECT DISTINCT consumer, {local_day('ts', P)} AS day, kind IN {in_list(I_KINDS)} AS is_i
+        FROM events
+        WHERE kind IN {in_list(A_KINDS + I_KINDS)} AND ts >= {P['cal_start'](lo - widest + 1)} AND ts < {day_end_ms(hi, P)} {only}
+    ),
+    {name}_ai AS (
+        SELECT s.consumer, pt.d,
+            max(CASE WHEN s.is_i AND s.day > pt.d - {r['i_days']} THEN 2 WHEN NOT s.is_i AND s.day > pt.d - {r['a_days']} THEN 1 ELSE 0 END) AS s
+        FROM {name}_sig s CROSS JOIN range({widest}) AS off(k) JOIN {name}_pts pt ON pt.d = s.day + off.k
+        GROUP BY ALL
+    ),
+    {name} AS MATERIALIZED (
+        SELECT coalesce(p.consumer, ai.consumer) AS consumer, coalesce(p.d, ai.d) AS d,
+            CASE WHEN p.n >= {r['loyal']} OR (p.n >= 1 AND p.adv_ts < {day_end_ms('p.d', P)}) THEN 4
+                 WHEN p.n >= 1 THEN 3 ELSE ai.s END AS stage
+        FROM {name}_pl p FULL OUTER JOIN {name}_ai ai ON p.consumer = ai.consumer AND p.d = ai.d
+    )"""
+
+
+def trend_days(P):
+    """The sample days of a trend (Kehu's TrendSamples): each day of from..to, or the Sunday of
+    each ISO week overlapping it (the period's last day for a week running past it); without
+    `from` a weekly trend covers the 12 ISO weeks ending `to`'s week."""
+    interval = P["args"].get("trend") or "day"
+    last = arg_day(P, "to", P["last_day"])
+    if P["args"].get("from"):
+        first = day(P["args"]["from"])
+    elif interval == "week":
+        first = last - datetime.timedelta(days=last.isoweekday() - 1 + 11 * 7)
+    else:
+        first = last - datetime.timedelta(days=29)
+    if interval == "day":
+        return [first + datetime.timedelta(days=k) for k in range((last - first).days + 1)]
+    days, d = [], first
+    while d <= last:
+        sunday = d + datetime.timedelta(days=7 - d.isoweekday())
+        days.append(min(sunday, last))
+        d = sunday + datetime.timedelta(days=1)
+    return days
+
+
+def aipl_trend_sql(P):
+    """Consumers per stage at every sample day (docs/definitions.md, AIPL trend) in one statement:
+    the stage query at all points at once."""
+    points = [day_number(d) for d in trend_days(P)]
+    return f"""
+    WITH {orders_cte()},
+    {stages_at_sql(P, points)}
+    SELECT d, stage, count(*) FROM sp WHERE stage > 0 GROUP BY ALL ORDER BY ALL"""
+
+
+def aipl_trend_check(report, rows, P):
+    days = trend_days(P)
+    problems = []
+    if report["days"] != [str(d) for d in days]:
+        problems.append(f"days: DuckDB {[str(d) for d in days]} vs Kehu {report['days']}")
+        return problems
+    counts = {(d, s): c for d, s, c in rows}
+    total = P["consumers"]
+    for k, d in enumerate(days):
+        n = day_number(d)
+        ours = [counts.get((n, s), 0) for s in range(1, 5)]
+        theirs = [next(x["values"][k] for x in report["series"] if x["stage"] == STAGE_LETTERS[s]) for s in range(1, 5)]
+        ours_all = ours + [sum(ours), total - sum(ours)]
+        theirs_all = theirs + [report["assets"][k], report["none"][k]]
+        if ours_all != theirs_all:
+            problems.append(f"{d}: DuckDB (A, I, P, L, assets, none) {ours_all} vs Kehu {theirs_all}")
+    return problems
+
+
+def fast_trend_sql(P):
+    """FAST at every sample day (docs/definitions.md, FAST trend): stages at each point and at
+    the point minus the period, members by their last join/leave (the interval to the next one
+    covers the points), activity by an ASOF join for each member and point."""
+    period_days = arg_int(P, "period-days", 30)
+    active_days = arg_int(P, "active-days", 180)
+    points = [day_number(d) for d in trend_days(P)]
+    starts = [d - period_days for d in points]
+    lo, hi = min(points), max(points)
+    return f"""
+    WITH {orders_cte()},
+    {stages_at_sql(P, points + starts)},
+    pts AS (SELECT unnest([{', '.join(map(str, points))}])::BIGINT AS d),
+    m AS (
+        SELECT consumer, ts, kind, lead(ts) OVER (PARTITION BY consumer ORDER BY row) AS next_ts
+        FROM events WHERE kind IN ('member_join', 'member_leave')
+    ),
+    members AS (
+        SELECT m.consumer, pt.d, {day_end_ms('pt.d', P)} AS e
+        FROM m JOIN pts pt ON m.ts < {day_end_ms('pt.d', P)} AND (m.next_ts IS NULL OR m.next_ts >= {day_end_ms('pt.d', P)})
+        WHERE m.kind = 'member_join'
+    ),
+    act AS (
+        SELECT consumer, ts FROM events
+        WHERE kind IN ('cart', 'favorite', 'coupon_claim', 'points', 'interact', 'pay')
+          AND ts >= {P['cal_start'](lo - active_days + 1)} AND ts < {day_end_ms(hi, P)}
+    ),
+    active AS (
+        SELECT mb.d, count(*) AS n FROM members mb ASOF JOIN act a ON a.consumer = mb.consumer AND a.ts < mb.e
+        WHERE a.ts >= mb.e - {active_days * DAY_MS}
+        GROUP BY ALL
+    ),
+    adv AS (
+        SELECT pt.d, count(*) FILTER (WHERE coalesce(s1.stage, 0) > s0.stage) AS advancing, count(*) AS base
+        FROM pts pt JOIN sp s0 ON s0.d = pt.d - {period_days} AND s0.stage BETWEEN 1 AND 3
+        LEFT JOIN sp s1 ON s1.consumer = s0.consumer AND s1.d = pt.d
+        GROUP BY ALL
+    ),
+    st AS (SELECT d, count(*) FILTER (WHERE stage = 1) AS a, count(*) FILTER (WHERE stage = 2) AS i,
+                  count(*) FILTER (WHERE stage = 3) AS p, count(*) FILTER (WHERE stage = 4) AS l
+           FROM sp WHERE stage > 0 GROUP BY d),
+    mc AS (SELECT d, count(*) AS n FROM members GROUP BY d)
+    SELECT pt.d, coalesce(st.a, 0), coalesce(st.i, 0), coalesce(st.p, 0), coalesce(st.l, 0),
+        coalesce(adv.advancing, 0), coalesce(adv.base, 0), coalesce(mc.n, 0), coalesce(active.n, 0)
+    FROM pts pt LEFT JOIN st USING (d) LEFT JOIN adv USING (d) LEFT JOIN mc USING (d) LEFT JOIN active USING (d)
+    ORDER BY pt.d"""
+
+
+def fast_trend_check(report, rows, P):
+    days = trend_days(P)
+    period_days = arg_int(P, "period-days", 30)
+    problems = []
+    if [p["day"] for p in report["points"]] != [str(d) for d in days]:
+        return [f"days: DuckDB {[str(d) for d in days]} vs Kehu {[p['day'] for p in report['points']]}"]
+    for (d, a, i, p, l, adv, base, members, active), point in zip(rows, report["points"]):
+        ours = {"aware": a, "interested": i, "purchased": p, "loyal": l, "fertility": a + i + p + l,
+                "advancingConsumers": adv, "advancingBase": base, "members": members, "activeMembers": active,
+                "advancingRate": adv / base if base else None, "thrivingRate": active / members if members else None,
+                "periodStart": str(datetime.date(1970, 1, 1) + datetime.timedelta(days=d - period_days))}
+        for key, value in ours.items():
+            if point.get(key) != value:
+                problems.append(f"{point['day']} {key}: DuckDB {value} vs Kehu {point.get(key)}")
+    return problems
+
+
+def aipl_category_sql(P, as_of=None):
+    """Each category's stages from its own events (docs/definitions.md, AIPL per category): paid
+    orders first paid in the P window, not refunded in full as of D, with a payment in X by the
+    end of D (an order once per category); L by 2+ such orders or a review/share in X at or after
+    the first X payment of one; A / I signals in X in their windows."""
+    cal = P["cal"]
+    as_of = as_of or arg_day(P, "as-of", P["as_of"])
+    r = aipl_rules(P)
+    end = cal.end(as_of)
+    a_start, i_start, p_start = (cal.window_start(r[k], as_of) for k in ("a_days", "i_days", "p_days"))
+    return f"""
+    cat_pay AS (
+        SELECT o.consumer, e.category, o.o, min(e.ts) AS first_x_pay
+        FROM orders o JOIN events e ON e.consumer = o.consumer AND coalesce(e.order_id, -1 - e.row) = o.o
+        WHERE e.kind = 'pay' AND e.category IS NOT NULL AND e.ts < {end}
+          AND o.pay_ts >= {p_start} AND o.pay_ts < {end} AND o.refunded_ts >= {end}
+        GROUP BY ALL
+    ),
+    cat_p AS (SELECT consumer, category, count(*) AS n, min(first_x_pay) AS first_x FROM cat_pay GROUP BY ALL),
+    cat_adv AS (
+        SELECT DISTINCT p.consumer, p.category FROM cat_p p JOIN events e ON e.consumer = p.consumer AND e.category = p.category
+        WHERE e.kind IN {in_list(L_KINDS)} AND e.ts >= p.first_x AND e.ts < {end}
+    ),
+    cat_ai AS (
+        SELECT consumer, category,
+            max(CASE WHEN kind IN {in_list(I_KINDS)} AND ts >= {i_start} THEN 2
+                     WHEN kind IN {in_list(A_KINDS)} AND ts >= {a_start} THEN 1 ELSE 0 END) AS s
+        FROM events
+        WHERE category IS NOT NULL AND kind IN {in_list(A_KINDS + I_KINDS)} AND ts >= {min(a_start, i_start)} AND ts < {end}
+        GROUP BY ALL
+    ),
+    cat_stages AS (
+        SELECT coalesce(p.category, ai.category) AS category,
+            CASE WHEN p.n >= {r['loyal']} OR adv.consumer IS NOT NULL THEN 4 WHEN p.n >= 1 THEN 3 ELSE ai.s END AS stage
+        FROM cat_p p
+        FULL OUTER JOIN cat_ai ai ON p.consumer = ai.consumer AND p.category = ai.category
+        LEFT JOIN cat_adv adv ON adv.consumer = p.consumer AND adv.category = p.category
+    )"""
+
+
+def aipl_by_category_sql(P):
+    return f"""
+    WITH {orders_cte()},
+    {aipl_category_sql(P)}
+    SELECT category, stage, count(*) FROM cat_stages WHERE stage > 0 GROUP BY ALL ORDER BY ALL"""
+
+
+def category_counts(rows):
+    counts = {}
+    for category, stage, n in rows:
+        counts.setdefault(category, [0, 0, 0, 0, 0])[stage] = n
+    return counts
+
+
+def aipl_by_category_check(report, rows, P):
+    counts = category_counts(rows)
+    ours = sorted(((c, v[1], v[2], v[3], v[4], sum(v[1:])) for c, v in counts.items() if sum(v[1:]) > 0),
+                  key=lambda x: (-x[5], x[0]))
+    theirs = [(c["category"], c["aware"], c["interested"], c["purchased"], c["loyal"], c["assets"]) for c in report["categories"]]
+    problems = [] if ours == theirs else [f"categories (A, I, P, L, assets): DuckDB {ours} vs Kehu {theirs}"]
+    if report["consumers"] != P["consumers"]:
+        problems.append(f"consumers: DuckDB {P['consumers']:,} vs Kehu {report['consumers']:,}")
+    return problems
+
+
+def read_benchmark(path):
+    """The industry composition file (docs/formats.md, AIPL benchmark), as the benchmark writes it:
+    `category,stage,share`, shares as numbers or percentages. {category or None: {stage: share}}."""
+    import csv
+    lines = [l for l in open(path, encoding="utf-8-sig") if l.strip() and not l.lstrip().startswith("#")]
+    out = {}
+    for row in csv.DictReader(lines):
+        text = row["share"].strip()
+        share = float(text[:-1].strip()) / 100 if text.endswith("%") else float(text)
+        out.setdefault(row["category"].strip() or None, {})[row["stage"].strip()] = share
+    return out
+
+
+def aipl_benchmark_sql(P):
+    """The brand's composition overall and per category as of D, for the comparison with the
+    industry file: the AIPL stage query and the per-category one in one statement."""
+    b = aipl_bounds(P["cal"], arg_day(P, "as-of", P["as_of"]))
+    return f"""
+    WITH {orders_cte()},
+    {stage_sql(**b)},
+    {aipl_category_sql(P)}
+    SELECT NULL AS category, stage, count(*) FROM stages WHERE stage > 0 GROUP BY ALL
+    UNION ALL
+    SELECT category, stage, count(*) FROM cat_stages WHERE stage > 0 GROUP BY ALL"""
+
+
+def aipl_benchmark_check(report, rows, P):
+    """Every row: consumers, brand share, industry share, difference in points, verdict; rows in
+    the report's order (overall first, then the file's categories)."""
+    bench = read_benchmark(P["args"]["file"])
+    threshold = float(P["args"].get("threshold") or 5)
+    counts = category_counts(rows)
+    expected = []
+    for category in [c for c in bench if c is None] + [c for c in bench if c is not None]:
+        brand = counts.get(category)
+        assets = sum(brand[1:]) if brand else 0
+        for s, letter in enumerate(STAGE_LETTERS[1:], start=1):
+            consumers = brand[s] if brand else 0
+            industry = bench[category][letter]
+            share = consumers / assets if assets > 0 else None
+            diff = (share - industry) * 100 if share is not None else None
+            verdict = None
+            if diff is not None:
+                d = round_half_away(diff * 1e9) / 1e9
+                verdict = "thin" if d <= -threshold else "strong" if d >= threshold else "in line"
+            expected.append({"category": category, "stage": letter, "consumers": consumers, "brandShare": share,
+                             "industryShare": industry, "differencePoints": diff, "verdict": verdict})
+    problems = []
+    if len(expected) != len(report["rows"]):
+        problems.append(f"rows: DuckDB {len(expected)} vs Kehu {len(report['rows'])}")
+    for ours, theirs in zip(expected, report["rows"]):
+        for key, value in ours.items():
+            if theirs.get(key) != value:
+                problems.append(f"{ours['category'] or '(all)'} {ours['stage']} {key}: DuckDB {value} vs Kehu {theirs.get(key)}")
+    return problems
+
+
+PROFILE_FIELDS = ["category", "channel", "content", "campaign"]
+
+
+def profile_days(as_of):
+    """The stage history's days: the last day of each of the 12 months before the as-of month, then
+    the as-of day."""
+    days, month_start = [], as_of.replace(day=1)
+    for _ in range(12):
+        month_end = month_start - datetime.timedelta(days=1)
+        days.append(month_end)
+        month_start = month_end.replace(day=1)
+    return list(reversed(days)) + [as_of]
+
+
+def profile_sql(P):
+    """One consumer's card as of D (docs/definitions.md, Consumer profile), everything Kehu shows
+    but the identity keys (DuckDB has no OneID catalogue) and the CLV (a BG/NBD fit, not SQL; its
+    peer is lifetimes in run-clv.sh): events by kind with first and last time, membership from the
+    last join and the leaves after it, the AIPL stage at the 13 history days, the consumer's RFM
+    line against the whole base, the preferences per field, and the price level against the
+    brand's purchases. Rows: (part, name, a, b, c, d)."""
+    c = P["entry"]["consumerIndex"]
+    as_of = arg_day(P, "as-of", P["as_of"])
+    end = P["cal"].end(as_of)
+    points = [day_number(d) for d in profile_days(as_of)]
+    prefs = " UNION ALL ".join(
+        f"SELECT 'pref', '{f}' || chr(31) || {f}, count(*), NULL, NULL, NULL FROM mine WHERE {f} IS NOT NULL GROUP BY {f}"
+        for f in PROFILE_FIELDS)
+    return f"""
+    WITH {rfm_ctes(P)},
+    {stages_at_sql(P, points, consumer=c)},
+    mine AS (SELECT * FROM events WHERE consumer = {c} AND ts < {end}),
+    last_join AS (SELECT arg_max(ts, row) AS t, max(row) AS r FROM mine WHERE kind = 'member_join'),
+    priced AS (
+        SELECT e.consumer, e.amount, coalesce(e.quantity, 1) AS units, e.list_price
+        FROM events e LEFT JOIN orders o ON o.consumer = e.consumer AND o.o = e.order_id
+        WHERE e.kind = 'pay' AND e.ts < {end} AND e.amount IS NOT NULL AND NOT coalesce(o.refunded_ts < {end}, false)
+    )
+    SELECT 'kind', CAST(kind AS VARCHAR), count(*), min(ts), max(ts), NULL FROM mine GROUP BY kind
+    UNION ALL
+    SELECT 'member', NULL, (SELECT t FROM last_join),
+        (SELECT max(ts) FROM mine WHERE kind = 'member_leave' AND row > (SELECT r FROM last_join)), NULL, NULL
+    UNION ALL
+    SELECT 'stage', NULL, pt.d, coalesce(sp.stage, 0), NULL, NULL FROM sp_pts pt LEFT JOIN sp ON sp.d = pt.d AND sp.consumer = {c}
+    UNION ALL
+    SELECT 'rfm', segment, r, f, m, rs * 100 + fs * 10 + ms FROM named WHERE consumer = {c}
+    UNION ALL
+    SELECT 'rfm-class', CAST(klass AS VARCHAR), (SELECT count(*) FROM named), NULL, NULL, NULL FROM named WHERE consumer = {c}
+    UNION ALL
+    SELECT 'rfm-base', NULL, count(*), NULL, NULL, NULL FROM named
+    UNION ALL
+    {prefs}
+    UNION ALL
+    SELECT CASE WHEN consumer = {c} THEN 'price-own' ELSE 'price-brand' END, NULL, sum(amount), sum(units),
+        count(*) FILTER (WHERE list_price > 0), count(*) FILTER (WHERE list_price > 0 AND amount * 5 <= list_price * units * 4)
+    FROM priced GROUP BY ALL"""
+
+
+def format_ms(ts, P):
+    local = datetime.datetime.fromtimestamp(ts / 1000, P["cal"].zone)
+    return local.isoformat(timespec="milliseconds")
+
+
+def day_of_ms(ts, P):
+    return datetime.date(1970, 1, 1) + datetime.timedelta(days=(ts + P["offset"]) // DAY_MS)
+
+
+def profile_check(report, rows, P):
+    """Every number on the card but the CLV line and the keys: events, first and last seen, events
+    per kind, member status and days, the stage history, the RFM line, preference counts and
+    shares (values with equal counts may be listed in any order: Kehu breaks ties by dictionary
+    code, which the exported rows do not carry), the price level."""
+    problems = []
+
+    def differ(what, ours, theirs):
+        if ours != theirs:
+            problems.append(f"{what}: DuckDB {ours} vs Kehu {theirs}")
+
+    kinds = {r[1]: r for r in rows if r[0] == "kind"}
+    differ("events", sum(r[2] for r in kinds.values()), report["events"])
+    if kinds:
+        differ("first seen", format_ms(min(r[3] for r in kinds.values()), P), report.get("firstSeen"))
+        differ("last seen", format_ms(max(r[4] for r in kinds.values()), P), report.get("lastSeen"))
+    differ("events by kind", [(k, kinds[k][2]) for k in KINDS if k in kinds], [(x["kind"], x["events"]) for x in report["eventsByKind"]])
+    member = next(r for r in rows if r[0] == "member")
+    joined = str(day_of_ms(member[2], P)) if member[2] is not None else None
+    left = str(day_of_ms(member[3], P)) if member[3] is not None else None
+    status = "not a member" if joined is None else "member" if left is None else "left"
+    differ("member", {"status": status, "joined": joined, "left": left},
+           {"status": report["member"]["status"], "joined": report["member"].get("joined"), "left": report["member"].get("left")})
+    stages = sorted((r[2], r[3]) for r in rows if r[0] == "stage")
+    differ("stage history", [(str(datetime.date(1970, 1, 1) + datetime.timedelta(days=d)), STAGE_LETTERS[s]) for d, s in stages],
+           [(x["day"], x["stage"]) for x in report["stageHistory"]])
+    rfm = next((r for r in rows if r[0] == "rfm"), None)
+    klass = next((r for r in rows if r[0] == "rfm-class"), None)
+    if rfm is None:
+        differ("RFM line", None, report.get("rfm"))
+    else:
+        theirs = report.get("rfm") or {}
+        differ("RFM line", {"recencyDays": rfm[2], "frequency": rfm[3], "monetaryFen": rfm[4], "rScore": rfm[5] // 100,
+                            "fScore": rfm[5] // 10 % 10, "mScore": rfm[5] % 10, "segment": rfm[1],
+                            "valueClass": CLASS_NAMES[int(klass[1])], "baseCustomers": klass[2]},
+               {k: theirs.get(k) for k in ("recencyDays", "frequency", "monetaryFen", "rScore", "fScore", "mScore", "segment",
+                                           "valueClass", "baseCustomers")})
+    for group in report["preferences"]:
+        field = group["field"]
+        counts = {r[1].split(chr(31), 1)[1]: r[2] for r in rows if r[0] == "pref" and r[1].split(chr(31), 1)[0] == field}
+        total = sum(counts.values())
+        differ(f"{field} events", total, group["events"])
+        ranked = sorted(counts.items(), key=lambda x: -x[1])
+        top = ranked[:5]
+        differ(f"{field} top counts", [n for _, n in top], [x["events"] for x in group["top"]])
+        for x in group["top"]:
+            differ(f"{field} {x['value']} (events, share)", (counts.get(x["value"]), counts.get(x["value"], 0) / total if total else None),
+                   (x["events"], x["share"]))
+    own = next((r for r in rows if r[0] == "price-own"), (None, None, 0, 0, 0, 0))
+    brand_rows = [r for r in rows if r[0] in ("price-own", "price-brand")]
+    b_amount, b_units = sum(r[2] for r in brand_rows), sum(r[3] for r in brand_rows)
+    amount, units, with_list, discounted = own[2] or 0, own[3] or 0, own[4] or 0, own[5] or 0
+    ours = {
+        "units": units,
+        "averageUnitPriceFen": round_half_away(amount / units) if units else None,
+        "brandAverageUnitPriceFen": round_half_away(b_amount / b_units) if b_units else None,
+        "relativeToBrand": (amount / units) / (b_amount / b_units) if units and b_units and b_amount else None,
+        "purchasesWithListPrice": with_list, "discountedPurchases": discounted,
+        "discountedShare": discounted / with_list if with_list else None,
+    }
+    differ("price level", ours, {k: report["price"].get(k) for k in ours})
+    return problems
+
+
 FUNNEL_STEPS = ["view", "cart", "order", "pay"]
+CONDITION_FIELDS = ["channel", "touchpoint", "campaign", "content", "sku", "category"]
+
+
+def sql_text(value):
+    return "'" + value.replace("'", "''") + "'"
+
+
+def funnel_condition(text):
+    """`field=a|b` or `field!=a` as SQL: `=` needs one of the values (an absent value fails), `!=`
+    none of them (an absent value passes), as Kehu's FieldCondition."""
+    negated = "!=" in text
+    field, values = text.split("!=" if negated else "=", 1)
+    field = field.strip()
+    assert field in CONDITION_FIELDS, f"not a condition field: {field}"
+    listed = ", ".join(sql_text(v.strip()) for v in values.split("|") if v.strip())
+    return f"({field} IS NULL OR {field} NOT IN ({listed}))" if negated else f"({field} IN ({listed}))"
+
+
+def funnel_steps(P):
+    """The steps as (kind, [SQL conditions]) from `steps` and `filter` (docs/definitions.md, Funnel):
+    steps split on commas outside brackets, conditions in brackets, `filter` added to every step."""
+    text = P["args"].get("steps", ",".join(FUNNEL_STEPS))
+    pieces, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            pieces.append(current)
+            current = ""
+        else:
+            current += ch
+    pieces.append(current)
+    shared = [funnel_condition(c) for c in (P["args"].get("filter") or "").split(",") if c.strip()]
+    steps = []
+    for piece in pieces:
+        piece = piece.strip()
+        kind, conditions = piece, []
+        if "[" in piece:
+            kind = piece[:piece.index("[")].strip()
+            conditions = [funnel_condition(c) for c in piece[piece.index("[") + 1:-1].split(",") if c.strip()]
+        steps.append((kind, conditions + shared))
+    kinds = [k for k, _ in steps]
+    # One step per kind, so an event matches at most one step (Kehu also handles events matching
+    # several steps; the benchmark's funnels do not have them).
+    assert all(k in KINDS for k in kinds) and len(set(kinds)) == len(kinds), "distinct plain kinds only"
+    return steps
 
 
 def funnel_sql(P):
-    """windowFunnel(W) over view -> cart -> order -> pay (docs/definitions.md, Funnel): for every
-    step-1 event in the period, the earliest step-2 event at or after it (same instant counts:
-    pairs sort by time, then step), the earliest step-3 at or after that, ...; the chain's level is
-    the deepest step within W of its start; the consumer's level the deepest over their chains."""
-    steps = [s.strip() for s in P["args"].get("steps", ",".join(FUNNEL_STEPS)).split(",")]
-    assert all(s in KINDS for s in steps) and len(set(steps)) == len(steps), "plain distinct kinds only"
+    """A funnel (docs/definitions.md, Funnel), every variant: per consumer the level, the chain
+    the report follows (the first, in feed order, that reached the level) with the times from its
+    step 1 to each later step, and the field of its step-1 event for `by`.
+
+    Ordered mode (ClickHouse windowFunnel(W)) with ASOF joins: for every step-1 event in the
+    period, the earliest step-2 event at or after it, the earliest step-3 at or after that, ...;
+    the chain's level is the deepest step within W of its start, the consumer's level the deepest
+    over their step-1 events. The chain that reached it first is the one completing earliest; of
+    chains completing at the same event, windowFunnel's slot holds the latest start (a level-1
+    chain completes at its own step-1 event, so there the earliest).
+
+    Strict mode: the consumer's funnel events in time order (at the same instant by step, then
+    snapshot order); a chain is a run that starts at a step-1 event in the period and continues
+    while each next funnel event is the next step, within W of the start. A step-1 event after
+    the period starts no chain but still ends the one before it (Kehu's behaviour; see
+    docs/definitions.md)."""
+    steps = funnel_steps(P)
+    n = len(steps)
+    assert n >= 2, "a funnel of two or more steps"
     first, last, start, end = period(P)
     window = arg_duration_ms(P, "window", 7 * DAY_MS)
-    n = len(steps)
-    ctes = [f"f AS (SELECT consumer, ts, kind FROM events WHERE kind IN {in_list(steps)} AND ts >= {start} AND ts < {end + window})"]
-    ctes.append(f"c1 AS (SELECT DISTINCT consumer, ts AS t1 FROM f WHERE kind = '{steps[0]}' AND ts < {end})")
-    for k in range(2, n + 1):
-        ctes.append(f"s{k} AS (SELECT consumer, ts FROM f WHERE kind = '{steps[k - 1]}')")
-        ctes.append(
-            f"c{k} AS (SELECT c.*, s.ts AS t{k} FROM c{k - 1} c ASOF LEFT JOIN s{k} s "
-            f"ON c.consumer = s.consumer AND s.ts >= c.t{k - 1})")
+    strict = (P["args"].get("strict") or "false").lower() in ("true", "1", "yes", "on")
+    by = P["args"].get("by") or "channel"
+    matches = [f"(kind = '{k}'" + "".join(f" AND {c}" for c in cs) + ")" for k, cs in steps]
+    step_of = "CASE " + " ".join(f"WHEN {m} THEN {i + 1}" for i, m in enumerate(matches)) + " END"
+    f = (f"f AS (SELECT consumer, row, ts, {step_of} AS step, coalesce({by}, '(none)') AS v FROM events "
+         f"WHERE kind IN {in_list([k for k, _ in steps])} AND ts >= {start} AND ts < {end + window} "
+         f"AND ({' OR '.join(matches)}))")
     level = "CASE " + " ".join(f"WHEN t{k} IS NULL OR t{k} - t1 > {window} THEN {k - 1}" for k in range(2, n + 1)) + f" ELSE {n} END"
+    if strict:
+        times = ", ".join(f"max(ts) FILTER (WHERE step = {k}) AS t{k}" for k in range(1, n + 1))
+        body = f"""{f},
+    seq AS (SELECT *, lag(step) OVER (PARTITION BY consumer ORDER BY ts, step, row) AS prev FROM f),
+    grp AS (
+        SELECT *, sum(CASE WHEN step = 1 OR prev IS NULL OR step <> prev + 1 THEN 1 ELSE 0 END)
+            OVER (PARTITION BY consumer ORDER BY ts, step, row ROWS UNBOUNDED PRECEDING) AS g
+        FROM seq
+    ),
+    runs AS (
+        SELECT consumer, min(step) AS first_step, arg_min(row, step) AS r1, arg_min(v, step) AS v, {times}
+        FROM grp GROUP BY consumer, g
+    ),
+    chains AS (SELECT *, {level} AS level FROM runs WHERE first_step = 1 AND t1 < {end})"""
+    else:
+        ctes = [f, f"c1 AS (SELECT consumer, row AS r1, ts AS t1, v FROM f WHERE step = 1 AND ts < {end})"]
+        for k in range(2, n + 1):
+            ctes.append(f"s{k} AS (SELECT consumer, ts FROM f WHERE step = {k})")
+            ctes.append(f"c{k} AS (SELECT c.*, s.ts AS t{k} FROM c{k - 1} c ASOF LEFT JOIN s{k} s "
+                        f"ON c.consumer = s.consumer AND s.ts >= c.t{k - 1})")
+        body = ",\n    ".join(ctes) + f""",
+    chains AS (SELECT *, {level} AS level FROM c{n})"""
+    tl = "CASE level " + " ".join(f"WHEN {k} THEN t{k}" for k in range(1, n + 1)) + " END"
+    if strict:
+        body += f""",
+    ranked AS (SELECT *, {tl} AS tl FROM chains WHERE level > 0),
+    best AS (SELECT * FROM ranked QUALIFY row_number() OVER (PARTITION BY consumer ORDER BY level DESC, tl, t1, r1) = 1)"""
+    else:
+        # Forward: the level and the earliest completion; a level-1 consumer's chain is their first
+        # step-1 event. Backward from the completion: slot k held the chain copied by the last
+        # step-(k+1) event at or before the next step's event, and slot 1 the last step-1 event
+        # (at one instant, the last in snapshot order).
+        back = [f"""ranked AS (SELECT *, {tl} AS tl FROM chains WHERE level > 0),
+    fwd AS (SELECT consumer, level, tl, v AS v1 FROM ranked QUALIFY row_number() OVER (PARTITION BY consumer ORDER BY level DESC, tl, r1) = 1),
+    bk{n} AS (SELECT *, CASE WHEN level = {n} THEN tl END AS t{n} FROM fwd)"""]
+        for k in range(n - 1, 1, -1):
+            back.append(f"""bk{k} AS (SELECT b.*, CASE WHEN b.level = {k} THEN b.tl ELSE s.ts END AS t{k}
+        FROM bk{k + 1} b ASOF LEFT JOIN s{k} s ON b.consumer = s.consumer AND s.ts <= b.t{k + 1})""")
+        back.append(f"""s1g AS (SELECT consumer, ts, arg_max(v, row) AS v FROM f WHERE step = 1 AND ts < {end} GROUP BY ALL),
+    best AS (SELECT b.*, CASE WHEN b.level = 1 THEN b.tl ELSE s.ts END AS t1, CASE WHEN b.level = 1 THEN b.v1 ELSE s.v END AS v
+        FROM bk2 b ASOF LEFT JOIN s1g s ON b.consumer = s.consumer AND s.ts <= b.t2)""")
+        body += ",\n    " + ",\n    ".join(back)
+    per_step = []
+    for k in range(1, n + 1):
+        d = f"t{k} - t1"
+        per_step.append(f"SELECT 'step', NULL, {k}, count(*) FILTER (WHERE level >= {k}), "
+                        f"quantile_cont({d}, 0.5) FILTER (WHERE level >= {k}), quantile_cont({d}, 0.9) FILTER (WHERE level >= {k}) "
+                        f"FROM best")
+        per_step.append(f"SELECT 'by', v, {k}, count(*) FILTER (WHERE level >= {k}), NULL, NULL FROM best GROUP BY v")
     return f"""
-    WITH {', '.join(ctes)},
-    levels AS (SELECT consumer, max({level}) AS level FROM c{n} GROUP BY consumer)
-    SELECT level, count(*) FROM levels GROUP BY level ORDER BY level"""
+    WITH {body}
+    {' UNION ALL '.join(per_step)}"""
+
+
+def round_half_away(x):
+    return None if x is None else int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
 def funnel_check(report, rows, P):
-    levels = dict(rows)
+    """Every number of the report: consumers, conversions, drop-off, median and p90 per step, the
+    breakdown rows in their order, the incomplete-window day."""
     problems = []
+    steps = {r[2]: r for r in rows if r[0] == "step"}
+    n = len(steps)
+    reached = [steps[k][3] for k in range(1, n + 1)]
     for row in report["rows"]:
-        ours = sum(c for lvl, c in levels.items() if lvl >= row["step"])
-        if ours != row["consumers"]:
-            problems.append(f"step {row['step']} {row['label']}: DuckDB {ours:,} vs Kehu {row['consumers']:,}")
+        k = row["step"]
+        ours = {
+            "consumers": reached[k - 1],
+            "dropOff": reached[k - 2] - reached[k - 1] if k > 1 else 0,
+            "conversionFromFirst": reached[k - 1] / reached[0] if reached[0] else None,
+            "conversionFromPrevious": reached[k - 1] / reached[k - 2] if k > 1 and reached[k - 2] else None,
+            "medianMs": round_half_away(steps[k][4]) if k > 1 else None,
+            "p90Ms": round_half_away(steps[k][5]) if k > 1 else None,
+        }
+        if k == 1:
+            ours["medianMs"] = ours["p90Ms"] = None
+        for key, value in ours.items():
+            if row.get(key) != value:
+                problems.append(f"step {k} {row['label']} {key}: DuckDB {value} vs Kehu {row.get(key)}")
+    if len(report["rows"]) != n:
+        problems.append(f"steps: DuckDB {n} vs Kehu {len(report['rows'])}")
+    if P["args"].get("by"):
+        segments = {}
+        for r in rows:
+            if r[0] == "by":
+                segments.setdefault(r[1], [0] * n)[r[2] - 1] = r[3]
+        ours = sorted(((v, c, c[-1] / c[0]) for v, c in segments.items() if c[0] > 0), key=lambda x: (-x[1][0], x[0]))
+        theirs = [(s["value"], s["consumers"], s["conversion"]) for s in report["breakdown"]]
+        if ours != theirs:
+            problems.append(f"breakdown: DuckDB {ours} vs Kehu {theirs}")
+    elif report["breakdown"]:
+        problems.append(f"breakdown without `by`: Kehu {report['breakdown']}")
+    first, last, start, end = period(P)
+    window = arg_duration_ms(P, "window", 7 * DAY_MS)
+    complete = P["cal"].end(P["last_day"]) - window
+    incomplete = None
+    if complete < end:
+        incomplete = str(max(first, datetime.date(1970, 1, 1) + datetime.timedelta(days=(complete + P["offset"]) // DAY_MS)))
+    if report.get("incompleteFrom") != incomplete:
+        problems.append(f"incomplete from: DuckDB {incomplete} vs Kehu {report.get('incompleteFrom')}")
     return problems
 
 
@@ -830,6 +1405,16 @@ ANALYSES = {
     "visitors": (visitors_sql, visitors_check),
     "nine": (nine_sql, nine_check),
     "funnel": (funnel_sql, funnel_check),
+    "funnel-strict": (funnel_sql, funnel_check),
+    "funnel-conditions": (funnel_sql, funnel_check),
+    "funnel-by-channel": (funnel_sql, funnel_check),
+    "aipl-by-category": (aipl_by_category_sql, aipl_by_category_check),
+    "aipl-trend-day": (aipl_trend_sql, aipl_trend_check),
+    "aipl-trend-week": (aipl_trend_sql, aipl_trend_check),
+    "fast-trend-day": (fast_trend_sql, fast_trend_check),
+    "fast-trend-week": (fast_trend_sql, fast_trend_check),
+    "aipl-benchmark": (aipl_benchmark_sql, aipl_benchmark_check),
+    "profile": (profile_sql, profile_check),
     "orders-unpaid": (orders_unpaid_sql, orders_unpaid_check),
     "retention": (retention_sql, retention_check),
     "lifecycle": (lifecycle_sql, lifecycle_check),
@@ -854,10 +1439,16 @@ def run(args):
         "cal": cal, "as_of": day(kehu["asOf"]), "from": day(kehu["from"]), "to": day(kehu["to"]),
         "offset": offsets.pop(), "first_day": first_day, "last_day": last_day,
     }
+    P["cal_start"] = lambda n: n * DAY_MS - P["offset"]
     reports = {a["name"]: a for a in kehu["analyses"]}
     con = duckdb.connect(args.db, read_only=True)
     con.execute(f"SET threads = {args.threads}")
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    P["consumers"] = con.execute("SELECT count(*) FROM consumers").fetchone()[0]
+    # ASOF joins always by sort-merge: after a range join DuckDB estimates ~1 row and would
+    # otherwise pick its nested-loop ASOF (for under 64 rows), which takes many minutes on the
+    # FAST trend's 600,000 member-days.
+    con.execute("SET asof_loop_join_threshold = 0")
     wanted = [n.strip() for n in args.only.split(",")] if args.only else list(ANALYSES)
     results = []
     mismatches = 0
@@ -866,7 +1457,8 @@ def run(args):
             print(f"!! no SQL for analysis '{name}'", file=sys.stderr)
             continue
         sql_of, check = ANALYSES[name]
-        P["args"] = reports.get(name, {}).get("arguments", {})
+        P["entry"] = reports.get(name, {})
+        P["args"] = P["entry"].get("arguments", {})
         sql = sql_of(P)
         started = time.perf_counter()
         rows = con.execute(sql).fetchall()

@@ -155,6 +155,50 @@ struct FunnelTests {
         #expect(try Self.funnel(records, "view[channel=jd|douyin],cart").rows.map(\.consumers) == [3, 2])
     }
 
+    @Test("times follow the slot that completed: a later cart re-copies the chain; a level-1 consumer counts under their first view")
+    func chainTimesAndAttribution() throws {
+        // Steps view,cart,order (found by the DuckDB peer's check, docs/performance.md):
+        // c1: view jd t0, cart t0+5m, cart t0+30m, order t0+40m -> level 3; the second cart copies
+        //     the view's chain into the cart slot again, so the order's chain has cart at 30m:
+        //     time to cart 30m, to order 40m (the earliest cart after the view would say 5m).
+        // c2: view tmall t0, view jd t0+1h, cart t0+2h -> level 2 from the jd view (slot 1 holds
+        //     the restart): time to cart 1h, attributed to jd.
+        // c3: view douyin t0, view tmall t0+1h -> level 1: the first chain to reach it is the
+        //     douyin view, so douyin.
+        let records = [
+            event("1", Self.t0, .view, ["member:1"], channel: "jd"), event("2", Self.t0 + 5 * 60_000, .cart, ["member:1"]),
+            event("3", Self.t0 + 30 * 60_000, .cart, ["member:1"]),
+            event("4", Self.t0 + 40 * 60_000, .order, ["member:1"], order: "o1", amount: 100),
+            event("5", Self.t0, .view, ["member:2"], channel: "tmall"), event("6", Self.t0 + Self.h, .view, ["member:2"], channel: "jd"),
+            event("7", Self.t0 + 2 * Self.h, .cart, ["member:2"]),
+            event("8", Self.t0, .view, ["member:3"], channel: "douyin"), event("9", Self.t0 + Self.h, .view, ["member:3"], channel: "tmall"),
+        ]
+        let report = try Self.funnel(records, "view,cart,order", by: .channel)
+        #expect(report.rows.map(\.consumers) == [3, 2, 1])
+        // Times to cart: c1 30m, c2 1h -> median 45m; to order: c1 40m.
+        #expect(report.rows[1].medianMs == 45 * 60_000)
+        #expect(report.rows[2].medianMs == 40 * 60_000)
+        // jd: c1 (3 steps) and c2 (2) -> [2, 2, 1]; douyin: c3 -> [1, 0, 0].
+        #expect(report.breakdown.map(\.value) == ["jd", "douyin"])
+        #expect(report.breakdown[0].consumers == [2, 2, 1])
+        #expect(report.breakdown[1].consumers == [1, 0, 0])
+    }
+
+    @Test("strict mode: a view after the period starts no chain but still ends the one before it")
+    func strictAfterPeriod() throws {
+        // Period June; steps view,cart, strict. c1: view 06-30 22:00, view 07-01 09:00, cart
+        // 07-01 10:00 -> the July view is a funnel event (it matches step 1's kind) that starts
+        // nothing, so the June chain stops at view: level 1. Default mode: the June chain carts
+        // within 7 days: level 2.
+        let records = [
+            event("1", TestClock.at(2026, 6, 30, hour: 22), .view, ["member:1"]),
+            event("2", TestClock.at(2026, 7, 1, hour: 9), .view, ["member:1"]),
+            event("3", TestClock.at(2026, 7, 1, hour: 10), .cart, ["member:1"]),
+        ]
+        #expect(try Self.funnel(records, "view,cart", strict: true).rows.map(\.consumers) == [1, 0])
+        #expect(try Self.funnel(records, "view,cart").rows.map(\.consumers) == [1, 1])
+    }
+
     @Test("median and p90 of the time to convert, by hand")
     func timeToConvert() throws {
         // Five consumers view at t0 and cart after 1h, 2h, 3h, 4h, 10h.

@@ -3,11 +3,11 @@ import Foundation
 import KehuAnalytics
 import KehuModel
 import KehuStore
-import KehuWorkloads
+import KehuStopwatch
 
 /// Kehu's side of the analyses benchmark (`Benchmarks/run-analyses.sh`): `run` builds a
-/// workspace's snapshot once and times every analysis in `AnalysisCatalogue.all` on it with fixed
-/// arguments; `export` writes the snapshot's rows as CSV so DuckDB analyses identical rows with
+/// workspace's snapshot once and times every analysis in `AnalysisCatalogue.all` on it, some in
+/// several variants (``Entry``), with fixed arguments; `export` writes the snapshot's rows as CSV so DuckDB analyses identical rows with
 /// Kehu's consumer identities (DuckDB has no OneID).
 @main
 struct KehuAnalyses: ParsableCommand {
@@ -48,11 +48,16 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Build the snapshot once, then run each analysis once to warm it and time --runs more; print JSON.",
         discussion: """
-            Arguments: every analysis that declares `as-of` gets the last day with data (or --as-of); one \
-            that declares `from` and `to` gets the --days days ending that day. `--set NAME.PARAM=VALUE` \
-            adds or overrides one argument of one analysis (NAME `*` for all that declare PARAM). \
-            The JSON holds the timings, the arguments used and each analysis's report as `kehu NAME \
-            --format json` prints it, which the DuckDB peer compares its numbers with.
+            Entries: every catalogued analysis, some more than once with fixed arguments under their own \
+            names (aipl-by-category, aipl-trend-day, aipl-trend-week, fast-trend-day, fast-trend-week, \
+            funnel-strict, funnel-conditions, funnel-by-channel). Arguments: every entry whose analysis \
+            declares `as-of` gets the last day with data (or --as-of); one that declares `from` and `to` \
+            gets the --days days ending that day; then the entry's own arguments. \
+            `--set NAME.PARAM=VALUE` adds or overrides one argument of the entries named NAME or of the \
+            analysis NAME (NAME `*` for all that declare PARAM); aipl-benchmark needs \
+            `--set aipl-benchmark.file=PATH`. The JSON holds the timings, the arguments used and each \
+            report as `kehu ANALYSIS --format json` prints it, which the DuckDB peer compares its \
+            numbers with.
             """)
 
     @OptionGroup var workspace: WorkspaceOptions
@@ -66,7 +71,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Length of the from..to period, ending on the as-of day.")
     var days: Int = 30
 
-    @Option(help: "Comma-separated analysis names to run (default: all).")
+    @Option(help: "Comma-separated entry names to run (default: all).")
     var only: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("NAME.PARAM=VALUE, repeatable.", valueName: "assignment"))
@@ -88,6 +93,27 @@ struct RunCommand: ParsableCommand {
         return (analysis, parameter, String(text[text.index(after: equals)...]))
     }
 
+    /// The consumer the `profile` entry shows: from the middle of the consumer list on, the first
+    /// with two or more paid orders, a `member_join` and a `review` or `share` (so every part of
+    /// the card has something to show); the middle consumer when none has all three.
+    static func profileConsumer(_ snapshot: Snapshot, purchases: PurchaseIndex) -> Int {
+        let middle = snapshot.consumerCount / 2
+        for c in middle..<snapshot.consumerCount {
+            guard purchases.orders(of: c).count >= 2 else { continue }
+            var joined = false
+            var advocated = false
+            for i in snapshot.events(of: c) {
+                switch snapshot.kind[i] {
+                case .memberJoin: joined = true
+                case .review, .share: advocated = true
+                default: break
+                }
+            }
+            if joined && advocated { return c }
+        }
+        return middle
+    }
+
     func run() throws {
         let (snapshot, buildSeconds) = try workspace.snapshot()
         Terminal.note("snapshot: \(snapshot.eventCount) events, \(snapshot.consumerCount) consumers, \(String(format: "%.2f", buildSeconds)) s")
@@ -101,10 +127,16 @@ struct RunCommand: ParsableCommand {
         Terminal.note("purchase index: \(purchases.orderCount) orders, \(String(format: "%.3f", purchaseSeconds)) s")
 
         let wanted = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        if let wanted {
+            let known = Set(Entry.all.map(\.name))
+            for name in wanted.sorted() where !known.contains(name) {
+                throw ValidationError("--only: no entry named '\(name)'; there are: \(Entry.all.map(\.name).joined(separator: ", ")).")
+            }
+        }
+        let profiled = Self.profileConsumer(snapshot, purchases: purchases)
         var results: [[String: Any]] = []
-        var seen = Set<String>()
-        for analysis in AnalysisCatalogue.all where wanted?.contains(analysis.name) ?? true {
-            guard seen.insert(analysis.name).inserted else { continue }
+        for entry in Entry.all where wanted?.contains(entry.name) ?? true {
+            let analysis = try AnalysisCatalogue.named(entry.analysis)
             let declared = Set(analysis.parameters.map(\.name))
             var arguments = AnalysisArguments()
             if declared.contains("as-of") { arguments.set("as-of", "\(last)") }
@@ -112,22 +144,17 @@ struct RunCommand: ParsableCommand {
                 arguments.set("from", "\(first)")
                 arguments.set("to", "\(last)")
             }
-            // Fixed arguments where the period default does not fit (the DuckDB peer reads them
-            // back from the JSON): flows over their default 30 days (D2 - 30 .. D2), cohorts and
-            // lifecycle over their default 12 months ending the as-of day, the funnel's steps, one
-            // consumer's profile.
-            switch analysis.name {
-            case "aipl-flow": arguments.set("from", "\(last.advanced(by: -30))")
-            case "retention", "lifecycle": arguments.values["from"] = nil
-            case "funnel": arguments.set("steps", "view,cart,order,pay")
-            case "profile": arguments.set("consumer", "#\(snapshot.consumerIDs[snapshot.consumerCount / 2])")
-            default: break
-            }
+            for (parameter, value) in entry.arguments { arguments.values[parameter] = value }
+            if entry.name == "aipl-flow" { arguments.set("from", "\(last.advanced(by: -30))") }
+            if entry.analysis == "profile" { arguments.set("consumer", "#\(snapshot.consumerIDs[profiled])") }
             for text in assignments {
                 guard let (name, parameter, value) = Self.parse(text) else { continue }
-                if name == analysis.name || (name == "*" && declared.contains(parameter)) { arguments.set(parameter, value) }
+                if name == entry.name || name == entry.analysis || (name == "*" && declared.contains(parameter)) {
+                    arguments.set(parameter, value)
+                }
             }
-            var entry: [String: Any] = ["name": analysis.name, "arguments": arguments.values]
+            var result: [String: Any] = ["name": entry.name, "analysis": entry.analysis, "arguments": arguments.values]
+            if entry.analysis == "profile" { result["consumerIndex"] = profiled }
             do {
                 let (report, coldSeconds) = try Stopwatch.time { () throws(AnalysisError) in try analysis.run(snapshot, arguments) }
                 var seconds: [Double] = []
@@ -136,15 +163,15 @@ struct RunCommand: ParsableCommand {
                     withExtendedLifetime(again) {}
                     seconds.append(elapsed)
                 }
-                entry["cold"] = coldSeconds
-                entry["warm"] = timing(seconds)
-                entry["report"] = try JSONSerialization.jsonObject(with: Data(report.rendered(as: .json).utf8))
-                Terminal.note("\(analysis.name): cold \(String(format: "%.4f", coldSeconds)) s, warm best \(String(format: "%.4f", seconds.min() ?? 0)) s")
+                result["cold"] = coldSeconds
+                result["warm"] = timing(seconds)
+                result["report"] = try JSONSerialization.jsonObject(with: Data(report.rendered(as: .json).utf8))
+                Terminal.note("\(entry.name): cold \(String(format: "%.4f", coldSeconds)) s, warm best \(String(format: "%.4f", seconds.min() ?? 0)) s")
             } catch {
-                entry["error"] = "\(error)"
-                Terminal.note("\(analysis.name): \(error)")
+                result["error"] = "\(error)"
+                Terminal.note("\(entry.name): \(error)")
             }
-            results.append(entry)
+            results.append(result)
         }
         try printJSONObject([
             "events": snapshot.eventCount, "consumers": snapshot.consumerCount, "buildSeconds": buildSeconds,
@@ -155,6 +182,65 @@ struct RunCommand: ParsableCommand {
             "analyses": results,
         ])
     }
+}
+
+/// One timed entry of `kehu-analyses run`: a catalogued analysis with fixed arguments, under its
+/// own name so the DuckDB peer can check each variant (`funnel-strict`, `aipl-trend-week`, ...).
+/// Every entry also gets the as-of day and the `from`..`to` period when its analysis declares
+/// them; `arguments` add to or override those (nil removes one, so the analysis's own default
+/// applies). docs/performance.md lists the entries and their arguments.
+struct Entry {
+    let name: String
+    let analysis: String
+    let arguments: [String: String?]
+
+    init(_ name: String, _ analysis: String? = nil, _ arguments: [String: String?] = [:]) {
+        self.name = name
+        self.analysis = analysis ?? name
+        self.arguments = arguments
+    }
+
+    /// The funnel every funnel entry uses, and its conditions variant: tmall and jd only, a view
+    /// from search or recommendation, a cart not from a live stream.
+    static let funnelSteps = "view,cart,order,pay"
+    static let funnelConditionSteps = "view[touchpoint=search|recommend],cart[touchpoint!=live],order,pay"
+
+    /// The listed entries, then every catalogued analysis none of them runs (timed with defaults,
+    /// so an analysis added later still shows up, without SQL until it gets some).
+    static var all: [Entry] {
+        listed + AnalysisCatalogue.all.filter { analysis in !listed.contains { $0.analysis == analysis.name } }.map { Entry($0.name) }
+    }
+
+    static let listed: [Entry] = [
+        Entry("aipl"),
+        Entry("aipl-by-category", "aipl", ["by": "category"]),
+        // The 30 days ending the as-of day; the 12 ISO weeks (from a Monday) ending it.
+        Entry("aipl-trend-day", "aipl-trend", ["trend": "day"]),
+        Entry("aipl-trend-week", "aipl-trend", ["trend": "week", "from": nil]),
+        // Flows over their default 30 days (D2 - 30 .. D2): set in `run`, it depends on the data.
+        Entry("aipl-flow"),
+        // The industry file comes from run-analyses.sh: --set aipl-benchmark.file=PATH.
+        Entry("aipl-benchmark"),
+        Entry("fast"),
+        Entry("fast-trend-day", "fast-trend", ["trend": "day"]),
+        Entry("fast-trend-week", "fast-trend", ["trend": "week", "from": nil]),
+        Entry("visitors"),
+        Entry("nine"),
+        Entry("funnel", nil, ["steps": funnelSteps]),
+        Entry("funnel-strict", "funnel", ["steps": funnelSteps, "strict": "true"]),
+        Entry("funnel-conditions", "funnel", ["steps": funnelConditionSteps, "filter": "channel=tmall|jd"]),
+        Entry("funnel-by-channel", "funnel", ["steps": funnelSteps, "by": "channel"]),
+        Entry("orders-unpaid"),
+        // Cohorts and lifecycle over their default 12 months ending the as-of day.
+        Entry("retention", nil, ["from": nil]),
+        Entry("lifecycle", nil, ["from": nil]),
+        Entry("rfm"),
+        // One consumer's card: see ``RunCommand/profileConsumer(_:purchases:)``.
+        Entry("profile"),
+        Entry("channels"),
+        Entry("price"),
+        Entry("content"),
+    ]
 }
 
 struct ExportCommand: ParsableCommand {
