@@ -10,12 +10,14 @@ import Glibc
 
 /// Where the time of a CSV ingest goes, from outside the store with public APIs only.
 ///
-/// `FileIngest.run` is a loop: the decoder produces a chunk (CSV parsing on every core), then,
-/// on the calling thread, ``IngestSession`` drops duplicates, resolves keys (``KeyHasher``,
-/// once per distinct key per session), links them and queues rows for segment files; after the
-/// last chunk one commit writes what is queued and registers everything. Decoding does not
-/// overlap the rest, so the real path's own split (`Outcome.stages`) adds up to its wall time.
-/// Beside it: reading the file alone and `decodeFile` alone, to show the floor under each.
+/// `FileIngest.run` is a two-stage pipeline: a decoding thread produces chunks (CSV parsing on
+/// every core) and hashes each new identity key, while the calling thread adds the previous chunk
+/// to ``IngestSession`` (dedupe by fingerprint, key ids, links, rows queued); full segments are
+/// encoded, written and fsynced by a background writer; after the last chunk one commit writes
+/// what is queued and registers everything. The stages of its own split (`Outcome.stages`)
+/// overlap, so they add up to more than its wall time; "store waiting for decode" is the calling
+/// thread's idle time. Beside it: reading the file alone and `decodeFile` alone, to show the
+/// floor under each.
 public struct IngestStages: Sendable, Codable {
     public var file: String
     public var bytes: Int
@@ -26,8 +28,9 @@ public struct IngestStages: Sendable, Codable {
     public var decodeOnlySeconds: Double
     /// `FileIngest.run` into a fresh workspace: the real path, end to end.
     public var fileIngestSeconds: Double
-    /// Its own split: decode, keys (normalise + hash), store (dedupe, key ids, links, rows
-    /// queued and segments written), commit (last segments, catalogue transaction, OneID).
+    /// Its own split: decode and keys (normalise + hash) on the decoding thread; store (dedupe,
+    /// key ids, links, rows queued), store waiting for decode, and commit (last segment, waiting
+    /// for the segment writer, catalogue transaction, OneID) on the calling thread.
     public var fileIngestStages: [Stage]
     public var segments: Int
 

@@ -1,31 +1,54 @@
 import KehuModel
 
-/// A set of event fingerprints: open addressing over one flat array holding each slot's two
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A set of event fingerprints: open addressing over one flat table holding each slot's two
 /// words side by side, so a probe touches one cache line. Fingerprints are already uniformly
 /// distributed hashes, so their bits index the table directly. The all-zero fingerprint marks an
 /// empty slot and is tracked by a flag of its own.
-struct FingerprintSet {
-    private var words: [UInt64]
+///
+/// A store of 10M events needs a table of 512 MB, far beyond the caches, so every probe of a new
+/// fingerprint is a cache miss (and, with 4 KiB pages, a TLB miss: in a virtual machine a page
+/// walk costs several more misses). Two things make that cheap:
+/// - ``insertAll(_:keep:)`` loads the slot of the fingerprint ``lookahead`` places ahead before
+///   it inserts the current one, so about that many misses are in flight at once instead of one;
+/// - on Linux a large table is 2 MiB-aligned and advised as a transparent huge page region
+///   (`MADV_HUGEPAGE`), so the whole table is covered by a few hundred TLB entries.
+/// The result of every insert is exactly what inserting the fingerprints one by one gives.
+final class FingerprintSet {
+    /// `2 * slots` words: slot `s` is `table[2s]` (high) and `table[2s + 1]` (low).
+    private var table: UnsafeMutablePointer<UInt64>
     private var mask: Int
     private var hasZero = false
     private(set) var count = 0
+    /// Fingerprints whose slot is loaded ahead of their insert.
+    static let lookahead = 16
+    /// Tables of at least this many bytes are advised as huge pages.
+    private static let hugePageThreshold = 4 << 20
+    private static let hugePage = 2 << 20
 
     init(capacity: Int = 1024) {
         var slots = 16
         while slots < capacity * 2 { slots *= 2 }
-        words = [UInt64](repeating: 0, count: slots * 2)
+        table = Self.allocate(words: slots * 2)
         mask = slots - 1
     }
 
+    deinit { Self.release(table, words: (mask + 1) * 2) }
+
     /// Makes room for `additional` more fingerprints without growing during inserts.
-    mutating func reserve(_ additional: Int) {
+    func reserve(_ additional: Int) {
         if (count + additional) * 2 > mask + 1 { rehash(toHold: count + additional) }
     }
 
     /// Inserts a fingerprint; returns false if it was already present.
     /// - Complexity: amortised O(1).
     @discardableResult
-    mutating func insert(high h: UInt64, low l: UInt64) -> Bool {
+    func insert(high h: UInt64, low l: UInt64) -> Bool {
         if h == 0 && l == 0 {
             if hasZero { return false }
             hasZero = true
@@ -33,51 +56,143 @@ struct FingerprintSet {
             return true
         }
         if (count + 1) * 2 > mask + 1 { rehash(toHold: count + 1) }
-        let inserted = words.withUnsafeMutableBufferPointer { w in
-            var slot = Int(truncatingIfNeeded: h ^ (l >> 7)) & mask
-            while true {
-                let sh = w[2 * slot], sl = w[2 * slot + 1]
-                if sh == 0 && sl == 0 {
-                    w[2 * slot] = h
-                    w[2 * slot + 1] = l
-                    return true
+        return insertNonZero(h, l)
+    }
+
+    /// Inserts `fingerprints` in order; `keep[i]` is true when `fingerprints[i]` was not in the
+    /// set before (nor earlier in the same buffer), exactly as inserting them one by one would
+    /// answer. Returns how many were new.
+    /// - Complexity: O(n), with about ``lookahead`` cache misses overlapping.
+    @discardableResult
+    func insertAll(_ fingerprints: UnsafeBufferPointer<EventFingerprint>, keep: UnsafeMutablePointer<Bool>) -> Int {
+        let n = fingerprints.count
+        guard n > 0 else { return 0 }
+        reserve(n)
+        let ahead = Self.lookahead
+        var touched: UInt64 = 0
+        for j in 0..<min(ahead, n) { touched &+= table[2 * slot(fingerprints[j])] }
+        var fresh = 0
+        for i in 0..<n {
+            if i &+ ahead < n { touched &+= table[2 * slot(fingerprints[i &+ ahead])] }
+            let fp = fingerprints[i]
+            let isNew: Bool
+            if fp.high == 0 && fp.low == 0 {
+                isNew = !hasZero
+                if isNew {
+                    hasZero = true
+                    count += 1
                 }
-                if sh == h && sl == l { return false }
-                slot = (slot + 1) & mask
+            } else {
+                isNew = insertNonZero(fp.high, fp.low)
             }
+            keep[i] = isNew
+            if isNew { fresh += 1 }
         }
-        if inserted { count += 1 }
-        return inserted
+        sink = touched
+        return fresh
+    }
+
+    /// Inserts the fingerprints stored as two columns (a segment's), in order.
+    func insertAll(high: [UInt64], low: [UInt64]) {
+        precondition(high.count == low.count, "one low word per high word")
+        let pairs = [EventFingerprint](unsafeUninitializedCapacity: high.count) { buffer, initialized in
+            for i in 0..<high.count { buffer[i] = EventFingerprint(high: high[i], low: low[i]) }
+            initialized = high.count
+        }
+        let keep = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, pairs.count))
+        defer { keep.deallocate() }
+        pairs.withUnsafeBufferPointer { _ = insertAll($0, keep: keep) }
     }
 
     func contains(high h: UInt64, low l: UInt64) -> Bool {
         if h == 0 && l == 0 { return hasZero }
-        return words.withUnsafeBufferPointer { w in
-            var slot = Int(truncatingIfNeeded: h ^ (l >> 7)) & mask
-            while true {
-                let sh = w[2 * slot], sl = w[2 * slot + 1]
-                if sh == 0 && sl == 0 { return false }
-                if sh == h && sl == l { return true }
-                slot = (slot + 1) & mask
-            }
+        var slot = Self.slot(h, l) & mask
+        while true {
+            let sh = table[2 * slot], sl = table[2 * slot + 1]
+            if sh == 0 && sl == 0 { return false }
+            if sh == h && sl == l { return true }
+            slot = (slot + 1) & mask
         }
     }
 
-    private mutating func rehash(toHold n: Int) {
+    // MARK: - Internals
+
+    /// Keeps the look-ahead loads alive (the optimiser may not drop a load whose sum is stored).
+    private var sink: UInt64 = 0
+
+    @inline(__always)
+    private static func slot(_ h: UInt64, _ l: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (l >> 7)) }
+
+    @inline(__always)
+    private func slot(_ fp: EventFingerprint) -> Int { Self.slot(fp.high, fp.low) & mask }
+
+    /// Inserts a non-zero fingerprint into a table with room for it.
+    @inline(__always)
+    private func insertNonZero(_ h: UInt64, _ l: UInt64) -> Bool {
+        var slot = Self.slot(h, l) & mask
+        while true {
+            let sh = table[2 * slot], sl = table[2 * slot + 1]
+            if sh == 0 && sl == 0 {
+                table[2 * slot] = h
+                table[2 * slot + 1] = l
+                count += 1
+                return true
+            }
+            if sh == h && sl == l { return false }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private func rehash(toHold n: Int) {
         var slots = mask + 1
         while n * 2 > slots { slots *= 2 }
-        let old = words
-        words = [UInt64](repeating: 0, count: slots * 2)
+        let old = table, oldSlots = mask + 1
+        table = Self.allocate(words: slots * 2)
         mask = slots - 1
-        let zero = hasZero
-        count = 0
-        hasZero = false
-        for i in stride(from: 0, to: old.count, by: 2) where old[i] != 0 || old[i + 1] != 0 {
-            insert(high: old[i], low: old[i + 1])
+        // Every old fingerprint is distinct, so each goes to the first free slot of its probe;
+        // the slot `lookahead` entries ahead is loaded early, as in `insertAll`.
+        var touched: UInt64 = 0
+        for s in 0..<oldSlots {
+            if s &+ Self.lookahead < oldSlots {
+                let a = s &+ Self.lookahead
+                touched &+= table[2 * (Self.slot(old[2 * a], old[2 * a + 1]) & mask)]
+            }
+            let h = old[2 * s], l = old[2 * s + 1]
+            guard h != 0 || l != 0 else { continue }
+            var slot = Self.slot(h, l) & mask
+            while table[2 * slot] != 0 || table[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
+            table[2 * slot] = h
+            table[2 * slot + 1] = l
         }
-        if zero {
-            hasZero = true
-            count += 1
+        sink = touched
+        Self.release(old, words: oldSlots * 2)
+    }
+
+    /// Zeroed memory for `words` words; huge-page advised when large (Linux).
+    private static func allocate(words: Int) -> UnsafeMutablePointer<UInt64> {
+        let bytes = words * 8
+        #if os(Linux)
+        if bytes >= hugePageThreshold {
+            var raw: UnsafeMutableRawPointer?
+            if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
+                _ = madvise(raw, bytes, MADV_HUGEPAGE)
+                memset(raw, 0, bytes)
+                return raw.bindMemory(to: UInt64.self, capacity: words)
+            }
         }
+        #endif
+        let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        pointer.initialize(repeating: 0, count: words)
+        return pointer
+    }
+
+    private static func release(_ pointer: UnsafeMutablePointer<UInt64>, words: Int) {
+        #if os(Linux)
+        if words * 8 >= hugePageThreshold {
+            free(pointer)
+            return
+        }
+        #endif
+        pointer.deallocate()
     }
 }

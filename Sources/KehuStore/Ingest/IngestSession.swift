@@ -31,7 +31,8 @@ public final class IngestSession {
     private var rawKeyIDs: [UInt32] = [0]
     /// Rows waiting to be written as one segment.
     private var pending = SegmentColumns()
-    private var written: [(file: String, rows: Int, minTs: Int64, maxTs: Int64, bytes: Int64)] = []
+    /// Encodes, writes and fsyncs full segments on a background thread, one at a time.
+    private let writer: BackgroundSegmentWriter
     private var finished = false
     public let guardLimit: Int
     /// Rows per segment file written by ingest.
@@ -52,11 +53,12 @@ public final class IngestSession {
         self.guardLimit = guardLimit
         self.segmentRows = max(1, segmentRows)
         lock = try workspace.lockForWriting()
+        writer = BackgroundSegmentWriter(directory: workspace.segmentsDirectory)
         let segments = try workspace.segments()
-        var set = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + 1024)
+        let set = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + 1024)
         for segment in segments {
             let (high, low) = try SegmentReader.fingerprints(path: workspace.segmentPath(segment.file))
-            for i in 0..<high.count { set.insert(high: high[i], low: low[i]) }
+            set.insertAll(high: high, low: low)
         }
         fingerprints = set
         var keyIDs: [IdentityKey: UInt32] = [:]
@@ -94,14 +96,12 @@ public final class IngestSession {
     /// phones and emails already hashed).
     @discardableResult
     public func add(_ batch: EventBatch, keys: [IdentityKey?]) throws(StoreError) -> (accepted: Int, duplicates: Int) {
-        var byText: [String: IdentityKey] = [:]
-        for code in 1..<max(1, batch.keys.codeCount) {
-            if code < keys.count, let key = keys[code] { byText[batch.keys.string(UInt32(code))!] = key }
-        }
-        return try add(batch) { text throws(StoreError) in
-            guard let key = byText[text] else { throw .invalidArgument("an event has a key that was not resolved") }
+        try add(batch: batch, keyOfCode: { code throws(StoreError) in
+            guard Int(code) < keys.count, let key = keys[Int(code)] else {
+                throw .invalidArgument("an event has a key that was not resolved")
+            }
             return key
-        }
+        })
     }
 
     /// Adds a batch: drops duplicates, maps keys to ids, and queues its rows for a segment file
@@ -115,6 +115,19 @@ public final class IngestSession {
     public func add(
         _ batch: EventBatch, resolve: (String) throws(StoreError) -> IdentityKey
     ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
+        try add(batch: batch, keyOfCode: { code throws(StoreError) in try resolve(batch.keys.string(code)!) })
+    }
+
+    /// Adds a batch whose keys are resolved by code: `keyOfCode(c)` is the identity key of
+    /// `batch.keys`' code `c` (normalised, phones and emails hashed). Called only for a raw key
+    /// text this session has not seen yet, so a caller may resolve the keys ahead, on another
+    /// thread (``KeyResolver`` in `FileIngest` does).
+    /// - Returns: (accepted, duplicates) of this batch.
+    /// - Complexity: O(events + distinct keys), column by column.
+    @discardableResult
+    public func add(
+        batch: EventBatch, keyOfCode: (UInt32) throws(StoreError) -> IdentityKey
+    ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
         precondition(!finished, "the ingest session is already committed or abandoned")
         // Key id and anchor rank per batch key code.
         let codeCount = batch.keys.codeCount
@@ -123,7 +136,7 @@ public final class IngestSession {
         for code in 1..<max(1, codeCount) {
             let raw = batch.keys.withBytes(UInt32(code)) { rawKeys.intern($0) }
             if Int(raw) == rawKeyIDs.count {
-                let key = try resolve(batch.keys.string(UInt32(code))!)
+                let key = try keyOfCode(UInt32(code))
                 rawKeyIDs.append(keyID(for: key, firstSeen: Int64.max))
             }
             let id = rawKeyIDs[Int(raw)]
@@ -131,41 +144,56 @@ public final class IngestSession {
             rankOfCode[code] = UInt8(keyTypeOf(id).anchorRank)
         }
 
-        // Per event: duplicate check, anchor key, links.
-        fingerprints.reserve(batch.count)
+        // Duplicates: every fingerprint of the batch in one pass (misses overlap).
+        let n = batch.count
+        if keepCapacity < n {
+            keep.deallocate()
+            keepCapacity = max(n, 2 * keepCapacity)
+            keep = UnsafeMutablePointer<Bool>.allocate(capacity: keepCapacity)
+        }
+        let keep = self.keep
+        let fresh = batch.fingerprint.withUnsafeBufferPointer { fingerprints.insertAll($0, keep: keep) }
+
+        // Per kept event: anchor key, links.
         var firstSeenOfCode = [Int64](repeating: .max, count: codeCount)
-        var kept: [Int32] = []
-        kept.reserveCapacity(batch.count)
-        var anchors: [UInt32] = []
-        anchors.reserveCapacity(batch.count)
-        batch.keyCodes.withUnsafeBufferPointer { keyCodes in
-            batch.keyOffsets.withUnsafeBufferPointer { offsets in
-                for i in 0..<batch.count {
-                    let fp = batch.fingerprint[i]
-                    guard fingerprints.insert(high: fp.high, low: fp.low) else { continue }
-                    let start = Int(offsets[i]), end = Int(offsets[i + 1])
-                    var anchor: UInt32 = 0
-                    var anchorRank = UInt8.max
-                    let t = batch.ts[i]
-                    for k in start..<end {
-                        let c = Int(keyCodes[k])
-                        if t < firstSeenOfCode[c] { firstSeenOfCode[c] = t }
-                        if rankOfCode[c] < anchorRank || (rankOfCode[c] == anchorRank && idOfCode[c] < anchor) {
-                            anchor = idOfCode[c]
-                            anchorRank = rankOfCode[c]
+        var kept = [Int32](repeating: 0, count: fresh)
+        var anchors = [UInt32](repeating: 0, count: fresh)
+        var anchorless = false
+        kept.withUnsafeMutableBufferPointer { kept in
+            anchors.withUnsafeMutableBufferPointer { anchors in
+                batch.keyCodes.withUnsafeBufferPointer { keyCodes in
+                    batch.keyOffsets.withUnsafeBufferPointer { offsets in
+                        batch.ts.withUnsafeBufferPointer { ts in
+                            var at = 0
+                            for i in 0..<n where keep[i] {
+                                let start = Int(offsets[i]), end = Int(offsets[i + 1])
+                                var anchor: UInt32 = 0
+                                var anchorRank = UInt8.max
+                                let t = ts[i]
+                                for k in start..<end {
+                                    let c = Int(keyCodes[k])
+                                    if t < firstSeenOfCode[c] { firstSeenOfCode[c] = t }
+                                    if rankOfCode[c] < anchorRank || (rankOfCode[c] == anchorRank && idOfCode[c] < anchor) {
+                                        anchor = idOfCode[c]
+                                        anchorRank = rankOfCode[c]
+                                    }
+                                }
+                                if end - start > 1 {
+                                    for k in start..<end {
+                                        if let link = KeyLink(anchor, idOfCode[Int(keyCodes[k])]) { sessionLinks.append(link.packed) }
+                                    }
+                                }
+                                if anchor == 0 { anchorless = true }
+                                kept[at] = Int32(i)
+                                anchors[at] = anchor
+                                at += 1
+                            }
                         }
                     }
-                    if end - start > 1 {
-                        for k in start..<end {
-                            if let link = KeyLink(anchor, idOfCode[Int(keyCodes[k])]) { sessionLinks.append(link.packed) }
-                        }
-                    }
-                    kept.append(Int32(i))
-                    anchors.append(anchor)
                 }
             }
         }
-        guard anchors.allSatisfy({ $0 != 0 }) else {
+        guard !anchorless else {
             throw .invalidArgument("an event has no identity key")
         }
         for code in 1..<max(1, codeCount) where firstSeenOfCode[code] != .max {
@@ -175,25 +203,51 @@ public final class IngestSession {
         }
 
         // Column by column into the pending segment.
-        pending.fingerprintHigh.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].high })
-        pending.fingerprintLow.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].low })
-        pending.ts.append(contentsOf: kept.lazy.map { batch.ts[Int($0)] })
-        pending.key.append(contentsOf: anchors)
-        pending.kind.append(contentsOf: kept.lazy.map { batch.kind[Int($0)].rawValue })
-        for f in 0..<batch.tables.count {
-            let map = EventBatch.recode(batch.tables[f], into: &pending.tables[f])
-            let codes = batch.codes[f]
-            pending.codes[f].append(contentsOf: kept.lazy.map { map[Int(codes[Int($0)])] })
+        // Room for about 16 batches, or the whole segment and the batch that fills it.
+        if pending.rowCount == 0 { pending.reserve(min(segmentRows, max(fresh, 1) * 16) + 2 * fresh) }
+        if fresh == n {
+            // Nothing dropped (the usual case): whole columns.
+            batch.fingerprint.withUnsafeBufferPointer { fps in
+                pending.fingerprintHigh.append(contentsOf: fps.lazy.map(\.high))
+                pending.fingerprintLow.append(contentsOf: fps.lazy.map(\.low))
+            }
+            pending.ts.append(contentsOf: batch.ts)
+            pending.key.append(contentsOf: anchors)
+            pending.kind.append(contentsOf: batch.kind.lazy.map(\.rawValue))
+            for f in 0..<batch.tables.count {
+                let map = EventBatch.recode(batch.tables[f], into: &pending.tables[f])
+                map.withUnsafeBufferPointer { map in
+                    pending.codes[f].append(contentsOf: batch.codes[f].lazy.map { map[Int($0)] })
+                }
+            }
+            pending.amount.append(contentsOf: batch.amount)
+            pending.listPrice.append(contentsOf: batch.listPrice)
+            pending.quantity.append(contentsOf: batch.quantity)
+        } else {
+            pending.fingerprintHigh.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].high })
+            pending.fingerprintLow.append(contentsOf: kept.lazy.map { batch.fingerprint[Int($0)].low })
+            pending.ts.append(contentsOf: kept.lazy.map { batch.ts[Int($0)] })
+            pending.key.append(contentsOf: anchors)
+            pending.kind.append(contentsOf: kept.lazy.map { batch.kind[Int($0)].rawValue })
+            for f in 0..<batch.tables.count {
+                let map = EventBatch.recode(batch.tables[f], into: &pending.tables[f])
+                let codes = batch.codes[f]
+                pending.codes[f].append(contentsOf: kept.lazy.map { map[Int(codes[Int($0)])] })
+            }
+            pending.amount.append(contentsOf: kept.lazy.map { batch.amount[Int($0)] })
+            pending.listPrice.append(contentsOf: kept.lazy.map { batch.listPrice[Int($0)] })
+            pending.quantity.append(contentsOf: kept.lazy.map { batch.quantity[Int($0)] })
         }
-        pending.amount.append(contentsOf: kept.lazy.map { batch.amount[Int($0)] })
-        pending.listPrice.append(contentsOf: kept.lazy.map { batch.listPrice[Int($0)] })
-        pending.quantity.append(contentsOf: kept.lazy.map { batch.quantity[Int($0)] })
         if pending.rowCount >= segmentRows { try flushPending() }
 
-        accepted += kept.count
-        duplicates += batch.count - kept.count
-        return (kept.count, batch.count - kept.count)
+        accepted += fresh
+        duplicates += n - fresh
+        return (fresh, n - fresh)
     }
+
+    /// Per event of the batch being added: whether it is new (see ``FingerprintSet/insertAll(_:keep:)``).
+    private var keep = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    private var keepCapacity = 1
 
     /// Index in ``newKeys`` of each key id this session created.
     private var newKeyIndex: [UInt32: Int] = [:]
@@ -214,23 +268,12 @@ public final class IngestSession {
         return id
     }
 
+    /// Hands the pending rows to the background writer (which encodes, writes and fsyncs them
+    /// while the next rows are added) and starts a new pending segment.
     private func flushPending() throws(StoreError) {
         guard pending.rowCount > 0 else { return }
-        try writeSegment(pending)
+        try writer.submit(pending)
         pending = SegmentColumns()
-    }
-
-    private func writeSegment(_ columns: SegmentColumns) throws(StoreError) {
-        let t0 = ContinuousClock.now
-        let bytes = SegmentWriter.encode(columns)
-        Trace.note("segment encode", since: t0)
-        let name = Self.newSegmentName()
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(StoreError) in try FileIO.writeAtomically(raw, directory: workspace.segmentsDirectory, name: name) }
-        }.get()
-        Trace.note("segment encode+write", since: t0)
-        let range = columns.timeRange!
-        written.append((name, columns.rowCount, range.min, range.max, Int64(bytes.count)))
     }
 
     static func newSegmentName() -> String {
@@ -285,7 +328,6 @@ public final class IngestSession {
         }
         sessionLinks = []
         let allLinks = (storedLinks + newLinks).map { KeyLink(packed: $0) }
-        let written = self.written
         let newKeys = self.newKeys
         let previous = previousConsumer
         let keyCount = Int(nextKeyID) - 1
@@ -296,16 +338,18 @@ public final class IngestSession {
             let resolution = OneID.resolve(
                 keyCount: keyCount, links: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
             Trace.note("OneID resolve", since: t0)
-            try BulkInsert.rows(
+            try BulkInsert.bound(
                 db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"],
                 count: newKeys.count
-            ) { i in
+            ) { i, column in
                 let key = newKeys[i]
-                let firstSeen = key.firstSeen == Int64.max ? startedAt : key.firstSeen
-                return [
-                    Int64(key.id), Int64(key.key.type.rawValue), key.key.value,
-                    Int64(resolution.consumerOfKey[Int(key.id)]), firstSeen,
-                ]
+                switch column {
+                case 0: return .integer(Int64(key.id))
+                case 1: return .integer(Int64(key.key.type.rawValue))
+                case 2: return .text(key.key.value)
+                case 3: return .integer(Int64(resolution.consumerOfKey[Int(key.id)]))
+                default: return .integer(key.firstSeen == Int64.max ? startedAt : key.firstSeen)
+                }
             }
             Trace.note("keys inserted", since: t0)
             let update = try db.cachedStatement(sql: "UPDATE identity_key SET consumer_id = ? WHERE id = ?")
@@ -314,9 +358,9 @@ public final class IngestSession {
                     try update.execute(arguments: [Int64(resolution.consumerOfKey[id]), Int64(id)])
                 }
             }
-            try BulkInsert.rows(db, table: "identity_link", columns: ["a", "b"], count: newLinks.count) { i in
+            try BulkInsert.bound(db, table: "identity_link", columns: ["a", "b"], count: newLinks.count) { i, column in
                 let link = KeyLink(packed: newLinks[i])
-                return [Int64(link.a), Int64(link.b)]
+                return .integer(Int64(column == 0 ? link.a : link.b))
             }
             Trace.note("links inserted", since: t0)
             try db.execute(sql: "DELETE FROM guarded_key")
@@ -325,6 +369,9 @@ public final class IngestSession {
                     sql: "INSERT INTO guarded_key (key_id, consumers) VALUES (?, ?)",
                     arguments: [Int64(guardedKey.keyID), guardedKey.consumers])
             }
+            // Every segment file is written, fsynced and renamed before it is registered.
+            let written = try writer.finish()
+            Trace.note("segments written", since: t0)
             for segment in written {
                 try db.execute(
                     sql: """
@@ -372,12 +419,94 @@ public final class IngestSession {
     public func abandon() {
         guard !finished else { return }
         finished = true
-        for segment in written { try? FileIO.remove(workspace.segmentPath(segment.file)) }
+        for file in writer.finishAndList() { try? FileIO.remove(workspace.segmentPath(file)) }
         try? FileIO.syncDirectory(workspace.segmentsDirectory)
         lock = nil
     }
 
-    deinit { abandon() }
+    deinit {
+        abandon()
+        keep.deallocate()
+    }
+}
+
+/// Writes segment files on a background thread, one at a time and in the order submitted, so
+/// encoding, `write(2)` and `fsync` overlap the next rows' dedupe and key work. At most one
+/// segment waits or is being written: ``submit(_:)`` blocks until the previous one is done, so
+/// memory stays at two segments' columns.
+///
+/// `@unchecked Sendable`: `results` and `failure` are guarded by `lock`; the queue runs one write
+/// at a time.
+final class BackgroundSegmentWriter: @unchecked Sendable {
+    struct Written: Sendable {
+        var file: String
+        var rows: Int
+        var minTs: Int64
+        var maxTs: Int64
+        var bytes: Int64
+    }
+
+    private let directory: String
+    private let queue = DispatchQueue(label: "kehu.ingest.segment-writer", qos: .userInitiated)
+    private let group = DispatchGroup()
+    private let slot = DispatchSemaphore(value: 1)
+    private let lock = NSLock()
+    private var results: [Written] = []
+    /// Every file name handed out, written or not (so an abandon removes partial work too).
+    private var names: [String] = []
+    private var failure: StoreError?
+
+    init(directory: String) { self.directory = directory }
+
+    /// Queues a segment for writing; throws if an earlier write failed.
+    func submit(_ columns: SegmentColumns) throws(StoreError) {
+        slot.wait()
+        if let failure = lock.withLock({ self.failure }) {
+            slot.signal()
+            throw failure
+        }
+        let name = IngestSession.newSegmentName()
+        lock.withLock { names.append(name) }
+        group.enter()
+        queue.async { [self] in
+            defer {
+                slot.signal()
+                group.leave()
+            }
+            do throws(StoreError) {
+                let written = try write(columns, name: name)
+                lock.withLock { results.append(written) }
+            } catch {
+                lock.withLock { if failure == nil { failure = error } }
+            }
+        }
+    }
+
+    /// Waits for every queued write; the segments written, in order, or the first failure.
+    func finish() throws(StoreError) -> [Written] {
+        group.wait()
+        let (failure, results) = lock.withLock { (self.failure, self.results) }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// Waits for every queued write; every file name handed out (for removal).
+    func finishAndList() -> [String] {
+        group.wait()
+        return lock.withLock { names }
+    }
+
+    private func write(_ columns: SegmentColumns, name: String) throws(StoreError) -> Written {
+        let t0 = ContinuousClock.now
+        let bytes = SegmentWriter.encode(columns)
+        Trace.note("segment encode", since: t0)
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(StoreError) in try FileIO.writeAtomically(raw, directory: directory, name: name) }
+        }.get()
+        Trace.note("segment encode+write", since: t0)
+        let range = columns.timeRange!
+        return Written(file: name, rows: columns.rowCount, minTs: range.min, maxTs: range.max, bytes: Int64(bytes.count))
+    }
 }
 
 /// Stage timings on stderr when KEHU_TRACE is set, for performance work.

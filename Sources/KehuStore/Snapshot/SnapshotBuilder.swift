@@ -152,10 +152,10 @@ enum SnapshotBuilder {
         _ rows: [(id: Int64, record: EventRecord)], segmentPaths: [String], keys: [IdentityKey: UInt32],
         consumerOfKey: inout [UInt32]
     ) throws(StoreError) -> SegmentColumns {
-        var stored = FingerprintSet(capacity: rows.count * 2)
+        let stored = FingerprintSet(capacity: rows.count * 2)
         for path in segmentPaths {
             let (high, low) = try SegmentReader.fingerprints(path: path)
-            for r in 0..<high.count { stored.insert(high: high[r], low: low[r]) }
+            stored.insertAll(high: high, low: low)
         }
         var nextConsumer = (consumerOfKey.max() ?? 0) + 1
         var provisionalKeys: [IdentityKey: UInt32] = [:]
