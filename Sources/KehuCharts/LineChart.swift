@@ -114,7 +114,9 @@ public struct LineChart: Sendable {
             let fit = zip(values, texts).allSatisfy { !$0.isFinite || TextMetrics.width($1, size: Theme.valueSize) + 4 <= spacing }
             if fit {
                 for i in 0..<n where values[i].isFinite {
-                    frame.canvas.text(texts[i], x: x(i), y: y(values[i]) - 8, size: Theme.valueSize, anchor: .middle,
+                    // Above a point at or above zero, below a negative one.
+                    let ty = values[i] >= 0 ? y(values[i]) - 8 : y(values[i]) + 16
+                    frame.canvas.text(texts[i], x: x(i), y: ty, size: Theme.valueSize, anchor: .middle,
                                       fill: Theme.ink, cls: "value-label")
                 }
             }
@@ -144,9 +146,11 @@ public struct LineChart: Sendable {
             left = max(left, content.x + labels.leftReach)
         }
         labels = CategoryLabels(xLabels, slot: spacing(left, right), maxSlantedWidth: maxSlanted)
-        let headroom = series.count == 1 && n <= 16 ? 16.0 : 8  // room for value labels above the top point
+        let valueLabels = series.count == 1 && n <= 16
+        let headroom = valueLabels ? 16.0 : 8  // room for value labels above the top point
+        let footroom = valueLabels && lo < 0 ? 14.0 : 0  // and below the lowest negative one
         let plot = Rect(x: left, y: content.y + headroom, width: right - left,
-                        height: max(10, content.height - headroom - labels.height))
+                        height: max(10, content.height - headroom - footroom - labels.height))
         return (plot, scale, labels, tickLabels)
     }
 

@@ -121,6 +121,15 @@ import Testing
         #expect(abs((xs[1] - xs[0]) - (xs[2] - xs[1])) < 0.02)
     }
 
+    @Test func negativeValuesPrintBelowTheirPoints() throws {
+        let chart = LineChart(xLabels: ["一", "二"], series: [Series(name: "净增", values: [100, -50])])
+        let root = try SVGElement.parse(chart.svg())
+        let points = root.find("circle", cls: "point"), labels = root.find("text", cls: "value-label")
+        #expect(labels.map(\.text) == ["100", "-50"])
+        #expect(abs(labels[0].number("y") - (points[0].number("cy") - 8)) < 0.02)   // above
+        #expect(abs(labels[1].number("y") - (points[1].number("cy") + 16)) < 0.02)  // below
+    }
+
     @Test func ninetyDailyLabelsAreThinnedSoTheyDoNotOverlap() throws {
         let days = (0..<90).map { "2026-\($0 < 30 ? "09" : $0 < 60 ? "10" : "11")-\(String(($0 % 30) + 1))" }
         // Day 10 has no neighbours (days 9 and 11 are missing): it has no line, so it is a visible dot.
