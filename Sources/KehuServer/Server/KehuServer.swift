@@ -20,6 +20,7 @@ public enum KehuServer {
         }
         IngestionRoutes(authenticator: authenticator, limits: limits).register(on: router)
         QueryRoutes(authenticator: authenticator).register(on: router)
+        PlanningRoutes(authenticator: authenticator).register(on: router)
         DashboardRoutes(authenticator: authenticator).register(on: router)
         return router
     }
@@ -27,8 +28,10 @@ public enum KehuServer {
     /// The application: the HTTP server and, when `flushInterval` is given, the inbox flusher, in
     /// one service group. `runService()` stops gracefully on SIGTERM and SIGINT: the server stops
     /// first, then the flusher moves what is left in the inbox.
+    /// `onListening` is called with the port once the server listens (the port the system chose
+    /// when `configuration.port` is 0).
     public static func application(
-        configuration: ServerConfiguration, logger: Logger
+        configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = WorkspaceRegistry(dataDirectory: configuration.dataDirectory)
         let flusher = InboxFlushService(registry: registry, interval: configuration.flushInterval, logger: logger)
@@ -36,6 +39,7 @@ public enum KehuServer {
             router: router(registry: registry, limits: configuration.limits),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kehu"),
             services: [flusher],
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         // What a previous run left in the inbox (e.g. killed before its final flush), before any
         // new request is acknowledged.
