@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import KehuStore
 import Testing

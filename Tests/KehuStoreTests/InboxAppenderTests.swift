@@ -138,8 +138,10 @@ struct InboxAppenderTests {
         func consumer(_ type: IdentityKeyType, _ value: String) throws -> UInt32? {
             try ConsumerIdentity.lookup(IdentityKey(type: type, value: value), in: ws)?.consumerID
         }
-        #expect(try consumer(.member, "old") != nil && consumer(.member, "old") == consumer(.member, "new"))
-        #expect(try consumer(.anon, "v9") != nil && consumer(.anon, "v9") == consumer(.member, "x"))
+        let old = try consumer(.member, "old"), new = try consumer(.member, "new")
+        let visitor = try consumer(.anon, "v9"), x = try consumer(.member, "x")
+        #expect(old != nil && old == new)
+        #expect(visitor != nil && visitor == x)
         #expect(try consumer(.anon, "old") == nil)
         #expect(try consumer(.member, "solo") == nil)
     }

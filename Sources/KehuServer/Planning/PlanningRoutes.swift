@@ -92,10 +92,11 @@ struct PlanningRoutes: Sendable {
         for (key, value) in body where key != "name" {
             arguments.set(key, try Self.argument(value, field: key))
         }
+        let planArguments = arguments
         let saved = try await blocking { () throws -> PlanStore.SavedPlan in
             let snapshot = try served.snapshots.snapshot()
             let report: any Report
-            do { report = try Analysis.planGap.run(snapshot, arguments) } catch { throw APIError.badRequest("\(error)") }
+            do { report = try Analysis.planGap.run(snapshot, planArguments) } catch { throw APIError.badRequest("\(error)") }
             guard let plan = report as? GapPlan else { throw APIError.internal("plan-gap did not return a plan") }
             try PlanStore.save(plan, name: name, in: served.workspace)
             guard let saved = try PlanStore.plan(named: name, in: served.workspace) else {
