@@ -51,7 +51,7 @@ if [ "$BUILD" = 1 ]; then
     say "building kehu (release)"
     (cd "$REPO" && swift build -c release --product kehu) >&2
 fi
-KEHU="$REPO/.build/release/kehu"
+KEHU="${KEHU_BIN:-$REPO/.build/release/kehu}"  # KEHU_BIN: another build, e.g. to check the script
 [ -x "$KEHU" ] || { echo "no release kehu at $KEHU; run without --no-build" >&2; exit 66; }
 
 rm -rf "$WORK"
