@@ -52,7 +52,7 @@ func startServer(data: String, flushInterval: Int) async throws -> (Process, Str
     server.standardOutput = FileHandle.nullDevice
     let output = StreamedOutput(err)
     try server.run()
-    guard let url = try await output.line(startingWith: "kehu serve: listening on http://127.0.0.1:", seconds: 60), let port = Int(url) else {
+    guard let url = try await output.line(startingWith: "kehu serve: listening on http://127.0.0.1:", seconds: 300), let port = Int(url) else {
         kill(server.processIdentifier, SIGKILL)
         throw CrashTestError("kehu serve did not say which port it listens on: \(output.value)")
     }
