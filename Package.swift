@@ -69,9 +69,11 @@ let package = Package(
         .target(name: "KehuCharts"),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
+        // The system zlib, for gzip request bodies (headers: Debian zlib1g-dev, the macOS SDK).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // The HTTP server: Segment-compatible ingestion, query API, API keys.
         .target(name: "KehuServer", dependencies: [
-            "KehuModel", "KehuIngest", "KehuStore", "KehuAnalytics", "KehuPlan", "KehuActivation", "KehuMembers", "KehuCharts",
+            "KehuModel", "KehuIngest", "KehuStore", "KehuAnalytics", "KehuPlan", "KehuActivation", "KehuMembers", "KehuCharts", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuServerTests", dependencies: [
-            "KehuServer", "KehuStore", "KehuModel", "KehuIngest", "KehuAnalytics", "KehuTesting",
+            "KehuServer", "KehuStore", "KehuModel", "KehuIngest", "KehuAnalytics", "KehuPlan", "KehuTesting", "CZlib",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -8,7 +8,7 @@ import KehuStore
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Tools for tests and diagnostics.", shouldDisplay: false,
-        subcommands: [InboxWriter.self, DevTimeCommand.self])
+        subcommands: [InboxWriter.self, DevTimeCommand.self, StoredIDsCommand.self])
 }
 
 /// Appends events to the inbox in small transactions while another thread flushes the inbox
@@ -58,6 +58,47 @@ struct InboxWriter: ParsableCommand {
         while flusher.isExecuting { usleep(1000) }
         try InboxFlusher.flushAll(workspace)
         Output.line("finished")
+    }
+}
+
+/// Counts how often each event id of a file (one per line, e.g. the messageIds a load driver saw
+/// acknowledged) is stored in the workspace's segments. The load and SIGKILL scripts use it:
+/// every acknowledged id must be stored exactly once. Exit 1 when one is missing or stored twice.
+struct StoredIDsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stored-ids")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "A file of event ids (messageIds), one per line.")
+    var ids: String
+
+    @Flag(help: "Flush the inbox into segments first.")
+    var flush = false
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        if flush { try InboxFlusher.flushAll(workspace) }
+        guard let text = FileManager.default.contents(atPath: ids) else {
+            Terminal.error("kehu dev stored-ids: cannot read \(ids)")
+            throw ExitCode(1)
+        }
+        var counts: [EventFingerprint: Int] = [:]
+        let stored = try workspace.storedFingerprints()
+        for fingerprint in stored { counts[fingerprint, default: 0] += 1 }
+        var given = 0, once = 0, missing = 0, repeated = 0
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where !line.isEmpty {
+            given += 1
+            switch counts[EventFingerprint(eventID: String(line)), default: 0] {
+            case 0: missing += 1
+            case 1: once += 1
+            default: repeated += 1
+            }
+        }
+        let duplicates = counts.values.reduce(0) { $0 + max(0, $1 - 1) }
+        Output.line(
+            "{\"ids\": \(given), \"storedOnce\": \(once), \"missing\": \(missing), \"storedMoreThanOnce\": \(repeated), "
+                + "\"storedEvents\": \(stored.count), \"duplicateRows\": \(duplicates), \"inbox\": \(try Inbox.count(in: workspace))}")
+        if missing > 0 || repeated > 0 || duplicates > 0 { throw ExitCode(1) }
     }
 }
 

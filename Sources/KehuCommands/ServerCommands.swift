@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand, AsynchronousCommand {
     @Option(help: "The address to listen on.")
     var host: String = "127.0.0.1"
 
-    @Option(help: "The port to listen on.")
+    @Option(help: "The port to listen on (0: any free port; the chosen one is printed).")
     var port: Int = 8080
 
     @Option(help: ArgumentHelp("Seconds between moves of the inbox into segments.", valueName: "seconds"))
@@ -50,8 +50,12 @@ struct ServeCommand: AsyncParsableCommand, AsynchronousCommand {
         let path = data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data
         let configuration = ServerConfiguration(
             dataDirectory: URL(fileURLWithPath: path).standardizedFileURL.path, host: host, port: port, flushInterval: .seconds(flushInterval))
-        let app = KehuServer.application(configuration: configuration, logger: Logger(label: "kehu"))
-        Terminal.error("kehu serve: http://\(host):\(port) · data \(configuration.dataDirectory)")
+        let host = host
+        let app = KehuServer.application(configuration: configuration, logger: Logger(label: "kehu")) { port in
+            // Tests and scripts that start the server with --port 0 read the port from this line.
+            Terminal.error("kehu serve: listening on http://\(host):\(port)")
+        }
+        Terminal.error("kehu serve: data \(configuration.dataDirectory)")
         try await app.runService()
     }
 }

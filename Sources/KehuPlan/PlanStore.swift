@@ -41,6 +41,14 @@ public enum PlanStore {
         return SavedPlan(name: row[0], savedAt: row[1], plan: plan)
     }
 
+    /// The latest plan saved under each name, by name.
+    public static func plans(in workspace: Workspace) throws -> [SavedPlan] {
+        let names = try workspace.catalogue.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM plan ORDER BY name")
+        }
+        return try names.compactMap { try plan(named: $0, in: workspace) }
+    }
+
     /// The latest plan whose campaign window is `window`, if any.
     public static func latestPlan(for window: DayRange, in workspace: Workspace) throws -> SavedPlan? {
         let name = try workspace.catalogue.read { db in

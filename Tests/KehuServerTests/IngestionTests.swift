@@ -12,7 +12,8 @@ struct IngestionTests {
     /// One consumer (userId u1, phone 138 0013 8000 in context.traits) across a day:
     /// 0 page → view; 1 Product Viewed → view; 2 Product Added → cart; 3 Order Completed
     /// total 199.90 → order + pay of 19,990 fen; 4 Order Refunded total "50.5" → refund of
-    /// 5,050 fen; 5 identify → ignored; 6 screen → view. Stored: 1+1+1+2+1+1 = 7 events.
+    /// 5,050 fen; 5 identify → links u1 and its email (no event); 6 screen → view. Stored:
+    /// 1+1+1+2+1+1 = 7 events and 1 identity link.
     static let mixedBatch = """
         {"batch": [
           {"type": "page", "messageId": "m0", "userId": "u1", "timestamp": "2026-06-18T10:00:00+08:00",
@@ -42,6 +43,7 @@ struct IngestionTests {
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["success"] == .bool(true))
             #expect(response.json["stored"] == .number("7"))
+            #expect(response.json["linked"] == .number("1"))
             #expect(response.headers[.init("X-Request-Id")!] != nil)
         }
         let records = try inboxRecords(fixture.a)
@@ -104,7 +106,7 @@ struct IngestionTests {
         #expect(records[1].listPrice == 1_999)
     }
 
-    @Test("single-message endpoints: track, page (a view), identify (acknowledged, not stored); unknown event names are ignored and reported")
+    @Test("single-message endpoints: track, page (a view), identify (a link, no event); unknown event names are ignored and reported")
     func singleEndpoints() async throws {
         let fixture = try ServerFixture()
         try await fixture.test { client in
@@ -116,7 +118,7 @@ struct IngestionTests {
             #expect(response.status == .ok && response.json["stored"] == .number("1"))
             let identify = #"{"userId": "u9", "traits": {"phone": "13900000000"}}"#
             response = try await client.execute(uri: "/v1/identify", method: .post, headers: basic(fixture.aWrite), body: buffer(identify))
-            #expect(response.status == .ok && response.json["stored"] == .number("0"))
+            #expect(response.status == .ok && response.json["stored"] == .number("0") && response.json["linked"] == .number("1"))
             let unknown = #"{"event": "Button Clicked", "userId": "u9", "properties": {"channel": "jd"}}"#
             response = try await client.execute(uri: "/v1/track", method: .post, headers: basic(fixture.aWrite), body: buffer(unknown))
             #expect(response.status == .ok && response.json["stored"] == .number("0"))

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KehuAnalytics
 import KehuModel
+import KehuPlan
 import KehuStore
 import KehuTesting
 import Testing
@@ -216,10 +217,17 @@ struct QueryTests {
                 "/openapi.json documents \(operation.method) \(operation.path), which the router does not serve")
         }
         let operations = documented
+        // A saved plan and a campaign named `sync`, so /v1/plans/{name} and
+        // /v1/campaigns/{name}/report have something to answer.
+        let plan = try Analysis.planGap.run(
+            try fixture.a.buildSnapshot(), AnalysisArguments(try Self.requiredArguments("plan-gap")))
+        try PlanStore.save(try #require(plan as? GapPlan), name: "sync", in: fixture.a)
+        try PlanStore.define(CampaignDefinition(name: "sync", harvest: DayRange(try Day.parse("2026-06-12"), try Day.parse("2026-06-14"))), in: fixture.a)
         try await fixture.test { client in
             for operation in operations {
+                let uri = operation.path.hasPrefix("/v1/") ? operation.path.replacingOccurrences(of: "{name}", with: "sync") : operation.path
                 let response = try await client.execute(
-                    uri: operation.path, method: .init(operation.method)!, headers: basic(fixture.aWrite), body: buffer("{}"))
+                    uri: uri, method: .init(operation.method)!, headers: basic(fixture.aWrite), body: buffer("{}"))
                 #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(operation.method) \(operation.path)")
             }
         }

@@ -78,7 +78,7 @@ extension TestResponse {
 func inboxRecords(_ workspace: Workspace) throws -> [EventRecord] {
     try workspace.catalogue.read { db in
         try Data.fetchAll(db, sql: "SELECT record FROM inbox ORDER BY id")
-    }.map { try JSONDecoder().decode(EventRecord.self, from: $0) }
+    }.map { try Inbox.decodeRecord($0) }
 }
 
 /// Keeps log lines (level, message and metadata) in memory instead of printing them.

@@ -29,12 +29,9 @@ struct IngestionRoutes: Sendable {
 
     func ingest(_ request: Request, context: KehuRequestContext, type: String?) async throws -> Response {
         let served = try await authenticator.authorize(request, context: context, need: .write)
-        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
-            throw APIError(.unsupportedMediaType, code: "unsupported_encoding", "Content-Encoding \(encoding.prefix(20)) is not supported; send the body uncompressed")
-        }
-        let body = try await readBody(request)
+        let body = try await decodedBody(request)
         let json: JSONValue
-        do { json = try JSONValue.parse(body.readableBytesView) } catch { throw APIError.badRequest("\(error)") }
+        do { json = try JSONValue.parse(body) } catch { throw APIError.badRequest("\(error)") }
 
         var messages: [(JSONValue, String)] = []
         if type == nil {
@@ -62,26 +59,52 @@ struct IngestionRoutes: Sendable {
             mapping: served.mapping, hasher: served.hasher, zone: served.workspace.zone,
             receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
         var records: [EventRecord] = []
+        var links: [IdentityLinkRecord] = []
         var ignored: [IngestionReceipt.Ignored] = []
         for (index, (message, path)) in messages.enumerated() {
             switch try mapper.map(message, path: path, type: type) {
             case .events(let events): records += events
+            case .link(let link): links.append(link)
             case .ignored(let reason): ignored.append(.init(index: index, reason: reason))
             }
         }
-        if !records.isEmpty {
-            let workspace = served.workspace
-            let requestID = context.id
-            let toStore = records
+        if !records.isEmpty || !links.isEmpty {
             do {
-                _ = try await blocking { try Inbox.append(toStore, requestID: requestID, to: workspace) }
+                // Committed (with other requests' entries, in one transaction) before the answer.
+                _ = try await served.inbox.append(InboxEntry(requestID: context.id, events: records, links: links))
             } catch let error as StoreError {
                 if case .invalidArgument(let message) = error { throw APIError.badRequest(message) }
                 throw error
             }
         }
-        let receipt = IngestionReceipt(stored: records.count, ignored: ignored.isEmpty ? nil : Array(ignored.prefix(100)))
+        let receipt = IngestionReceipt(
+            stored: records.count, linked: links.count, ignored: ignored.isEmpty ? nil : Array(ignored.prefix(100)))
         return .json(try JSONEncoder.sorted.encode(receipt))
+    }
+
+    /// The body, decompressed when it says `Content-Encoding: gzip` (or `deflate`); the size
+    /// limit applies to the body as sent and again to the decompressed body.
+    func decodedBody(_ request: Request) async throws -> [UInt8] {
+        let encoding = request.headers[.contentEncoding]?.trimmingASCIISpaces().lowercased()
+        let compressed: Bool
+        switch encoding {
+        case nil, "", "identity": compressed = false
+        case "gzip", "x-gzip", "deflate": compressed = true
+        case let other?:
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_encoding",
+                "Content-Encoding \(other.prefix(20)) is not supported; send gzip or an uncompressed body")
+        }
+        let body = try await readBody(request)
+        guard compressed else { return Array(body.readableBytesView) }
+        do {
+            return try BodyDecompression.inflate(body.readableBytesView, limit: limits.maxBodyBytes)
+        } catch .tooLarge {
+            throw APIError.tooLarge(
+                "the body is larger than \(limits.maxBodyBytes) bytes once decompressed; at most \(limits.maxBodyBytes) bytes are accepted per request (send smaller batches)")
+        } catch .corrupt(let reason) {
+            throw APIError.badRequest("body: Content-Encoding \(encoding ?? "gzip"), but \(reason)")
+        }
     }
 
     /// The body, refusing more than the limit with 413 before reading it all when the length is declared.
@@ -107,7 +130,9 @@ struct IngestionReceipt: Encodable {
     var success = true
     /// Events appended to the inbox (an `Order Completed` counts two: the order and the payment).
     var stored: Int
-    /// Messages acknowledged but not stored (first 100), e.g. identify calls and unmapped event names.
+    /// identify and alias messages whose identity keys were queued for linking.
+    var linked: Int
+    /// Messages acknowledged but not stored (first 100), e.g. group calls and unmapped event names.
     var ignored: [Ignored]?
 }
 

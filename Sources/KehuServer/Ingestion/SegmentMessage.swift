@@ -1,5 +1,6 @@
 import KehuIngest
 import KehuModel
+import KehuStore
 
 /// Turns Segment messages (track, page, screen, identify ...) into Kehu event records.
 ///
@@ -22,6 +23,8 @@ struct SegmentMessageMapper {
     enum Outcome {
         /// Events to store (two for `Order Completed`: the order and its payment).
         case events([EventRecord])
+        /// Identity keys to link into one consumer (identify, alias).
+        case link(IdentityLinkRecord)
         /// Acknowledged and not stored, with the reason.
         case ignored(String)
     }
@@ -60,8 +63,12 @@ struct SegmentMessageMapper {
             eventName = text
         case "page", "screen":
             kind = .view
-        case "identify", "alias", "group":
-            return .ignored("\(type) messages carry no behaviour and are not stored; send keys on events")
+        case "identify":
+            return try identify(message, field: field)
+        case "alias":
+            return try alias(message, field: field)
+        case "group":
+            return .ignored("group messages carry no behaviour and are not stored")
         default:
             throw APIError.badRequest("\(field("type")): unknown message type '\(type.prefix(40))' (expected track, page, screen, identify, alias or group)")
         }
@@ -136,6 +143,32 @@ struct SegmentMessageMapper {
             return .events([record(.order, idSuffix: "#order"), record(.pay, idSuffix: "")])
         }
         return .events([record(kind, idSuffix: "")])
+    }
+
+    /// An identify: userId, anonymousId and the trait keys (phone, email, unionid, openid) are
+    /// one consumer. One key alone links nothing and is acknowledged as ignored.
+    func identify(_ message: JSONValue, field: (String) -> String) throws -> Outcome {
+        let keys = try identityKeys(message, field: field)
+        guard keys.count > 1 else {
+            return .ignored("identify with one identity key links nothing; send userId with anonymousId or trait keys (phone, email, unionid, openid)")
+        }
+        return .link(IdentityLinkRecord(ts: try timestamp(message, field: field), keys: keys))
+    }
+
+    /// An alias: `previousId` (the anonymous id, or an earlier user id) becomes `userId`.
+    func alias(_ message: JSONValue, field: (String) -> String) throws -> Outcome {
+        guard let previous = message["previousId"], previous != .null else {
+            throw APIError.badRequest("\(field("previousId")): an alias needs the previous id (the anonymous id or an earlier userId)")
+        }
+        guard let text = previous.text?.trimmingASCIISpaces(), !text.isEmpty else {
+            throw APIError.badRequest("\(field("previousId")): expected a non-empty string, got \(previous.typeName)")
+        }
+        guard text.utf8.count <= 256 else { throw APIError.badRequest("\(field("previousId")): longer than 256 bytes") }
+        guard let user = message["userId"], user != .null else {
+            throw APIError.badRequest("\(field("userId")): an alias needs the userId that the previous id becomes")
+        }
+        let keys = try identityKeys(message, field: field)
+        return .link(IdentityLinkRecord(ts: try timestamp(message, field: field), keys: keys, previousID: text))
     }
 
     /// Identity keys in canonical form (`phone:` and `email:` hashed), without repeats.

@@ -55,6 +55,7 @@ enum OpenAPIDocument {
                     ].merging(errorResponses) { a, _ in a })
             ])
         }
+        planningPaths(into: &paths, errorResponses: errorResponses)
         // The dashboard: HTML pages behind a session cookie that a key signs in to.
         let html: JSONValue = .object(["description": .s("An HTML page."), "content": .object(["text/html": .object(["schema": .object(["type": .s("string")])])])])
         let redirect: JSONValue = .object(["description": .s("Redirect (See Other).")])
@@ -110,6 +111,86 @@ enum OpenAPIDocument {
             "security": .array([.object(["bearerAuth": .array([])]), .object(["basicAuth": .array([])])]),
             "paths": .object(paths),
             "components": components(),
+        ])
+    }
+
+    /// `/v1/plans` and `/v1/campaigns` (``PlanningRoutes``).
+    static func planningPaths(into paths: inout [String: JSONValue], errorResponses: [String: JSONValue]) {
+        let object: JSONValue = .object(["type": .s("object")])
+        let nameParameter: JSONValue = .object([
+            "name": .s("name"), "in": .s("path"), "required": .bool(true), "schema": .object(["type": .s("string")]),
+            "description": .s("The name it was saved under (percent-encoded in the URL)."),
+        ])
+        let planParameters = ServerCatalogue.all.first { $0.name == "plan-gap" }?.parameters ?? []
+        var planProperties: [String: JSONValue] = ["name": .object(["type": .s("string"), "maxLength": .int(64)])]
+        for planParameter in planParameters {
+            var schema = Self.parameter(planParameter)["schema"] ?? object
+            if case .object(var members) = schema {
+                members["description"] = .s(planParameter.help)
+                schema = .object(members)
+            }
+            planProperties[planParameter.name] = schema
+        }
+        for group in ["costs", "capacity"] {
+            planProperties[group] = .object([
+                "description": .s("A=2.50,I=4 as a string, or an object of stage → amount such as {\"A\": 2.5, \"I\": 4}."),
+                "oneOf": .array([.object(["type": .s("string")]), object]),
+            ])
+        }
+        let planBody: JSONValue = .object([
+            "required": .bool(true),
+            "content": .object(["application/json": .object(["schema": .object([
+                "type": .s("object"), "required": .array([.s("name"), .s("target"), .s("campaign")]),
+                "properties": .object(planProperties), "additionalProperties": .bool(false),
+            ])])]),
+        ])
+        let campaignBody: JSONValue = .object([
+            "required": .bool(true),
+            "content": .object(["application/json": .object(["schema": .object([
+                "type": .s("object"), "required": .array([.s("name"), .s("harvest")]), "additionalProperties": .bool(false),
+                "properties": .object([
+                    "name": .object(["type": .s("string"), "maxLength": .int(64)]),
+                    "harvest": .object(["type": .s("string"), "pattern": .s("^\\d{4}-\\d{2}-\\d{2}\\.\\.\\d{4}-\\d{2}-\\d{2}$"), "description": .s("The campaign (拔草 harvest) days.")]),
+                    "seeding-days": .object(["type": .s("integer"), "default": .int(30), "description": .s("种草 seeding starts this many days before the harvest.")]),
+                    "growing-days": .object(["type": .s("integer"), "default": .int(15), "description": .s("长草 growing starts this many days before the harvest.")]),
+                    "nurture-days": .object(["type": .s("integer"), "default": .int(15), "description": .s("养草 nurturing lasts this many days after the harvest.")]),
+                    "plan": .object(["type": .s("string"), "description": .s("A saved plan to compare with (default: the latest plan for the harvest days).")]),
+                ]),
+            ])])]),
+        ])
+        let notFound: [String: JSONValue] = ["404": ref("#/components/responses/NotFound")]
+        let plan = ref("#/components/schemas/SavedPlan")
+        paths["/v1/plans"] = .object([
+            "post": operation(
+                "savePlan", summary: "Run the GMV gap deduction (plan-gap) on the current data and save it under a name. Needs a write key.",
+                requestBody: planBody,
+                responses: ["201": jsonResponse("The saved plan.", schema: plan)].merging(errorResponses) { a, _ in a }),
+            "get": operation(
+                "listPlans", summary: "The saved plans (the latest under each name).",
+                responses: ["200": jsonResponse("{\"plans\": [...]}", schema: object)].merging(errorResponses) { a, _ in a }),
+        ])
+        paths["/v1/plans/{name}"] = .object([
+            "get": operation(
+                "getPlan", summary: "A saved plan: the plan-gap report as it was when saved.", parameters: [nameParameter],
+                responses: ["200": jsonResponse("The saved plan.", schema: plan)].merging(errorResponses) { a, _ in a }.merging(notFound) { a, _ in a })
+        ])
+        paths["/v1/campaigns"] = .object([
+            "post": operation(
+                "defineCampaign", summary: "Define (or redefine) a campaign by its harvest days and rhythm. Needs a write key.",
+                requestBody: campaignBody,
+                responses: ["201": jsonResponse("The campaign with the days of each phase.", schema: ref("#/components/schemas/Campaign"))]
+                    .merging(errorResponses) { a, _ in a }),
+            "get": operation(
+                "listCampaigns", summary: "The defined campaigns, by harvest start.",
+                responses: ["200": jsonResponse("{\"campaigns\": [...]}", schema: object)].merging(errorResponses) { a, _ in a }),
+        ])
+        paths["/v1/campaigns/{name}/report"] = .object([
+            "get": operation(
+                "campaignReport",
+                summary: "Per phase (种草 / 长草 / 拔草 / 养草): AIPL at its boundaries and the flows, reach by channel, buyers and GMV; the saved plan against the harvest.",
+                parameters: [nameParameter],
+                responses: ["200": jsonResponse("The campaign report.", schema: ref("#/components/schemas/Report"))]
+                    .merging(errorResponses) { a, _ in a }.merging(notFound) { a, _ in a })
         ])
     }
 
@@ -170,6 +251,8 @@ enum OpenAPIDocument {
             "type": .s("object"),
             "properties": .object([
                 "success": .object(["type": .s("boolean"), "const": .bool(false)]),
+                "code": .object(["type": .s("string"), "description": .s("As error.code, where the Segment SDKs read it.")]),
+                "message": .object(["type": .s("string"), "description": .s("As error.message.")]),
                 "error": .object([
                     "type": .s("object"),
                     "properties": .object(["code": .object(["type": .s("string")]), "message": .object(["type": .s("string")])]),
@@ -207,10 +290,25 @@ enum OpenAPIDocument {
                         "context": object,
                     ]),
                 ]),
+                "SavedPlan": .object([
+                    "type": .s("object"), "required": .array([.s("name"), .s("savedAt"), .s("plan")]),
+                    "properties": .object(["name": string, "savedAt": .object(["type": .s("string"), "format": .s("date-time")]), "plan": ref("#/components/schemas/Report")]),
+                ]),
+                "Campaign": .object([
+                    "type": .s("object"),
+                    "properties": .object([
+                        "name": string, "harvest": string, "seedingDays": .object(["type": .s("integer")]),
+                        "growingDays": .object(["type": .s("integer")]), "nurtureDays": .object(["type": .s("integer")]),
+                        "plan": .object(["type": .array([.s("string"), .s("null")])]),
+                        "phases": .object(["type": .s("array"), "items": .object(["type": .s("object"), "properties": .object(["phase": string, "chineseName": string, "days": string])])]),
+                        "report": string,
+                    ]),
+                ]),
                 "IngestionReceipt": .object([
                     "type": .s("object"),
                     "properties": .object([
                         "success": .object(["type": .s("boolean")]), "stored": .object(["type": .s("integer")]),
+                        "linked": .object(["type": .s("integer"), "description": .s("identify and alias messages queued for linking")]),
                         "ignored": .object(["type": .s("array"), "items": object]),
                     ]),
                 ]),
@@ -230,7 +328,7 @@ enum OpenAPIDocument {
                 "BadRequest": errorResponse("A field or parameter is wrong; the message names it."),
                 "Unauthorized": errorResponse("No valid API key."),
                 "Forbidden": errorResponse("The key's role does not allow this (e.g. a read key on ingestion)."),
-                "NotFound": errorResponse("No such analysis."),
+                "NotFound": errorResponse("No such analysis, plan or campaign."),
                 "PayloadTooLarge": errorResponse("The body is larger than 500 KB."),
             ]),
         ])

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// An error the API reports to the client as JSON: `{"success": false, "error": {"code", "message"}}`.
+/// An error the API reports to the client as JSON: `{"success": false, "code", "message",
+/// "error": {"code", "message"}}`.
 ///
 /// Messages name the field at fault and its place in the batch (`batch[3].timestamp: ...`) and
 /// never repeat a value that could be personal (phones, emails, keys).
@@ -32,7 +33,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, code: "internal", message) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(ErrorBody(error: .init(code: code, message: message)))
+        let data = try JSONEncoder().encode(ErrorBody(code: code, message: message, error: .init(code: code, message: message)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized {
             headers[.wwwAuthenticate] = "Basic realm=\"kehu\", Bearer realm=\"kehu\""
@@ -50,12 +51,15 @@ extension Response {
     }
 }
 
-/// `{"success": false, "error": {"code", "message"}}`.
+/// `{"success": false, "code", "message", "error": {"code", "message"}}`: the Segment SDKs read
+/// `code` and `message` at the top level (analytics-python raises them as its APIError).
 private struct ErrorBody: Encodable {
     struct Detail: Encodable {
         let code: String
         let message: String
     }
     var success = false
+    let code: String
+    let message: String
     let error: Detail
 }

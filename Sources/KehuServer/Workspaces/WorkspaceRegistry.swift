@@ -10,6 +10,8 @@ public final class ServedWorkspace: Sendable {
     /// Reuses one snapshot until the workspace's data version moves.
     public let snapshots: SnapshotCache
     public let mapping: SegmentMapping
+    /// The workspace's single inbox writer: concurrent requests share its transactions.
+    public let inbox: InboxAppender
     let hasher: KeyHasher
     /// Recently checked key digests and their roles (nil: not a valid key).
     let keyCache = Mutex<[String: (role: APIKeyRole?, checked: ContinuousClock.Instant)]>([:])
@@ -19,6 +21,7 @@ public final class ServedWorkspace: Sendable {
         snapshots = SnapshotCache(workspace: workspace)
         mapping = try SegmentMapping.load(workspaceDirectory: workspace.directory)
         hasher = KeyHasher(salt: workspace.salt)
+        inbox = InboxAppender(workspace: workspace)
     }
 }
 

@@ -140,6 +140,20 @@ public final class Catalogue: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3 inbox identity links") { db in
+            // identify and alias messages: identity keys that belong to one consumer, waiting
+            // (like inbox events) for the flusher to link them in the same transaction that
+            // deletes them. `record` is JSON: {"ts", "keys", "previousID"?}.
+            try db.execute(sql: """
+                CREATE TABLE inbox_link (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    received_at INTEGER NOT NULL,
+                    request_id TEXT NOT NULL,
+                    item INTEGER NOT NULL,
+                    record BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 

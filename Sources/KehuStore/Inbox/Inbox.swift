@@ -5,8 +5,9 @@ import KehuModel
 /// The streaming inbox: events that arrive over HTTP are appended here and acknowledged only
 /// after the transaction commits. ``InboxFlusher`` moves them into segments.
 ///
-/// Records are stored as JSON with their identity keys already canonical (phones and emails
-/// hashed by the caller with the workspace salt): clear personal data never reaches disk.
+/// Records are stored in a compact binary form (``InboxRecordCoding``) with their identity keys
+/// already canonical (phones and emails hashed by the caller with the workspace salt): clear
+/// personal data never reaches disk.
 public enum Inbox {
     /// Appends records in one transaction and returns their inbox ids once it has committed.
     /// - Parameters:
@@ -15,40 +16,72 @@ public enum Inbox {
     public static func append(
         _ records: [EventRecord], requestID: String, to workspace: Workspace
     ) throws(StoreError) -> [Int64] {
-        for (index, record) in records.enumerated() {
-            guard !record.keys.isEmpty else {
-                throw .invalidArgument("record \(index) of request \(requestID) has no identity key")
-            }
-            for key in record.keys {
-                guard let parsed = try? IdentityKey.parse(key) else {
-                    throw .invalidArgument("record \(index) of request \(requestID) has a malformed identity key")
-                }
-                if parsed.type.isHashedAtIngest && !isHexDigest(parsed.value) {
-                    throw .invalidArgument(
-                        "record \(index) of request \(requestID): \(parsed.type.name) keys must be hashed before they reach the inbox")
-                }
-            }
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let encoded: [Data]
-        do {
-            encoded = try records.map { try encoder.encode($0) }
-        } catch {
-            throw .invalidArgument("request \(requestID) could not be encoded: \(error)")
-        }
+        let entry = try InboxEntry(requestID: requestID, events: records).encoded()
+        return try write([entry], to: workspace)
+    }
+
+    /// Writes encoded entries in one transaction (a group commit: one fsync for all of them)
+    /// and returns the inbox ids of their events, in order, once it has committed.
+    /// - Complexity: O(events + links) row inserts.
+    static func write(_ entries: [InboxEntry.Encoded], to workspace: Workspace) throws(StoreError) -> [Int64] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try workspace.catalogue.write { db in
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO inbox (received_at, request_id, item, record) VALUES (?, ?, ?, ?)")
             var ids: [Int64] = []
-            ids.reserveCapacity(encoded.count)
-            for (item, data) in encoded.enumerated() {
-                try insert.execute(arguments: [now, requestID, item, data])
-                ids.append(db.lastInsertedRowID)
+            ids.reserveCapacity(entries.reduce(0) { $0 + $1.events.count })
+            var linked = false
+            for entry in entries {
+                for (item, data) in entry.events.enumerated() {
+                    try insert.execute(arguments: [now, entry.requestID, item, data])
+                    ids.append(db.lastInsertedRowID)
+                }
+                if !entry.links.isEmpty {
+                    let insertLink = try db.cachedStatement(
+                        sql: "INSERT INTO inbox_link (received_at, request_id, item, record) VALUES (?, ?, ?, ?)")
+                    for (item, data) in entry.links.enumerated() {
+                        try insertLink.execute(arguments: [now, entry.requestID, item, data])
+                    }
+                    linked = true
+                }
             }
-            try Setting.bumpDataVersion(db)
+            if !ids.isEmpty || linked { try Setting.bumpDataVersion(db) }
             return ids
+        }
+    }
+
+    /// Checks that a record's keys are canonical and that phones and emails are hashed.
+    static func validate(keys: [String], what: String, requestID: String) throws(StoreError) {
+        guard !keys.isEmpty else {
+            throw .invalidArgument("\(what) of request \(requestID) has no identity key")
+        }
+        for key in keys {
+            guard let parsed = try? IdentityKey.parse(key) else {
+                throw .invalidArgument("\(what) of request \(requestID) has a malformed identity key")
+            }
+            if parsed.type.isHashedAtIngest && !isHexDigest(parsed.value) {
+                throw .invalidArgument(
+                    "\(what) of request \(requestID): \(parsed.type.name) keys must be hashed before they reach the inbox")
+            }
+        }
+    }
+
+    /// Identity links waiting in the inbox (identify and alias messages).
+    public static func linkCount(in workspace: Workspace) throws(StoreError) -> Int {
+        try workspace.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox_link") ?? 0 }
+    }
+
+    /// Reads up to `limit` identity-link rows in id order.
+    static func readLinks(_ db: Database, limit: Int) throws -> [(id: Int64, record: IdentityLinkRecord)] {
+        let decoder = JSONDecoder()
+        return try Row.fetchAll(db, sql: "SELECT id, record FROM inbox_link ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let id: Int64 = row[0]
+            let data: Data = row[1]
+            do {
+                return (id, try decoder.decode(IdentityLinkRecord.self, from: data))
+            } catch {
+                throw StoreError.inboxRecord(id: id, reason: "identity link: \(error)")
+            }
         }
     }
 
@@ -61,14 +94,13 @@ public enum Inbox {
     static func read(
         _ db: Database, limit: Int, afterID: Int64 = 0
     ) throws -> [(id: Int64, record: EventRecord)] {
-        let decoder = JSONDecoder()
-        return try Row.fetchAll(
+        try Row.fetchAll(
             db, sql: "SELECT id, record FROM inbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
         ).map { row in
             let id: Int64 = row[0]
             let data: Data = row[1]
             do {
-                return (id, try decoder.decode(EventRecord.self, from: data))
+                return (id, try InboxRecordCoding.decode(data))
             } catch {
                 throw StoreError.inboxRecord(id: id, reason: "\(error)")
             }
@@ -101,29 +133,44 @@ public enum Inbox {
 /// commit leaves the rows in the inbox (and an orphan file, removed at the next open); after it,
 /// the rows are gone and the segment is registered. Nothing is lost and nothing counted twice.
 public enum InboxFlusher {
-    /// Flushes up to `maxRows` of the oldest inbox rows; returns how many rows it moved.
+    /// Flushes up to `maxRows` of the oldest inbox events and up to as many identity links;
+    /// returns how many events it moved.
     @discardableResult
     public static func flush(_ workspace: Workspace, maxRows: Int = 200_000) throws(StoreError) -> Int {
-        let session = try IngestSession(workspace: workspace)
-        let rows = try workspace.catalogue.read { db in try Inbox.read(db, limit: maxRows) }
-        guard let last = rows.last else {
-            session.abandon()
-            return 0
-        }
-        let (batch, keys) = try Inbox.batch(of: rows)
-        try session.add(batch, keys: keys)
-        _ = try session.commit(.init(sources: ["inbox"], read: rows.count, rejected: 0, inboxThrough: last.id))
-        return rows.count
+        try flushOnce(workspace, maxRows: maxRows).events
     }
 
-    /// Flushes until the inbox is empty.
+    /// One flush: events and identity links move in one ingest session, and one transaction
+    /// registers the segment, links the keys and deletes exactly the rows it used.
+    static func flushOnce(_ workspace: Workspace, maxRows: Int) throws(StoreError) -> (events: Int, links: Int) {
+        let session = try IngestSession(workspace: workspace)
+        let (rows, links) = try workspace.catalogue.read { db in
+            (try Inbox.read(db, limit: maxRows), try Inbox.readLinks(db, limit: maxRows))
+        }
+        guard !rows.isEmpty || !links.isEmpty else {
+            session.abandon()
+            return (0, 0)
+        }
+        if !rows.isEmpty {
+            let (batch, keys) = try Inbox.batch(of: rows)
+            try session.add(batch, keys: keys)
+        }
+        for (_, link) in links {
+            try session.link(link)
+        }
+        _ = try session.commit(
+            .init(sources: ["inbox"], read: rows.count, rejected: 0, inboxThrough: rows.last?.id, inboxLinksThrough: links.last?.id))
+        return (rows.count, links.count)
+    }
+
+    /// Flushes until the inbox is empty (events and identity links); returns the events moved.
     @discardableResult
     public static func flushAll(_ workspace: Workspace, batchRows: Int = 200_000) throws(StoreError) -> Int {
         var total = 0
         while true {
-            let moved = try flush(workspace, maxRows: batchRows)
-            total += moved
-            if moved == 0 { return total }
+            let moved = try flushOnce(workspace, maxRows: batchRows)
+            total += moved.events
+            if moved.events == 0 && moved.links == 0 { return total }
         }
     }
 }

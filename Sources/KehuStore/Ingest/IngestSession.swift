@@ -249,6 +249,40 @@ public final class IngestSession {
     private var keep = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
     private var keepCapacity = 1
 
+    /// Links the keys of an identify or alias record (one consumer, no event): each key is
+    /// linked to the strongest of them, as the keys of one event are, so the shared-key guard
+    /// judges them the same way. An alias's `previousID` is the `member:` key of that value when
+    /// one is known (stored or earlier in this session), else its `anon:` key.
+    /// - Complexity: O(keys of the record).
+    public func link(_ record: IdentityLinkRecord) throws(StoreError) {
+        precondition(!finished, "the ingest session is already committed or abandoned")
+        var keys: [IdentityKey] = []
+        for text in record.keys {
+            guard let key = try? IdentityKey.parse(text) else {
+                throw .invalidArgument("an inbox identity link has a malformed identity key")
+            }
+            keys.append(key)
+        }
+        if let previous = record.previousID {
+            let member = IdentityKey(type: .member, value: previous)
+            keys.append(keyIDs[member] != nil ? member : IdentityKey(type: .anon, value: previous))
+        }
+        // A lone key links nothing: it is not registered until an event carries it.
+        let distinct = Set(keys).sorted()
+        guard distinct.count > 1 else { return }
+        var ids: [UInt32] = []
+        for key in distinct {
+            let id = keyID(for: key, firstSeen: record.ts)
+            if let index = newKeyIndex[id], record.ts < newKeys[index].firstSeen { newKeys[index].firstSeen = record.ts }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        guard ids.count > 1 else { return }
+        let anchor = ids.min { (keyTypeOf($0).anchorRank, $0) < (keyTypeOf($1).anchorRank, $1) }!
+        for id in ids {
+            if let link = KeyLink(anchor, id) { sessionLinks.append(link.packed) }
+        }
+    }
+
     /// Index in ``newKeys`` of each key id this session created.
     private var newKeyIndex: [UInt32: Int] = [:]
     /// Type per key id (index 0 unused).
@@ -291,13 +325,20 @@ public final class IngestSession {
         /// Inbox rows (ids up to and including this) that this session's events came from: they
         /// are deleted in the same transaction that registers the segment.
         public var inboxThrough: Int64?
+        /// Inbox identity links (ids up to and including this) linked by this session: deleted
+        /// in the same transaction.
+        public var inboxLinksThrough: Int64?
 
-        public init(sources: [String], read: Int, rejected: Int, rejectReport: String? = nil, inboxThrough: Int64? = nil) {
+        public init(
+            sources: [String], read: Int, rejected: Int, rejectReport: String? = nil, inboxThrough: Int64? = nil,
+            inboxLinksThrough: Int64? = nil
+        ) {
             self.sources = sources
             self.read = read
             self.rejected = rejected
             self.rejectReport = rejectReport
             self.inboxThrough = inboxThrough
+            self.inboxLinksThrough = inboxLinksThrough
         }
     }
 
@@ -382,6 +423,9 @@ public final class IngestSession {
             }
             if let through = run.inboxThrough {
                 try db.execute(sql: "DELETE FROM inbox WHERE id <= ?", arguments: [through])
+            }
+            if let through = run.inboxLinksThrough {
+                try db.execute(sql: "DELETE FROM inbox_link WHERE id <= ?", arguments: [through])
             }
             try Setting.set(db, Setting.nextConsumerID, Int64(resolution.nextConsumerID))
             try db.execute(
