@@ -220,7 +220,7 @@ struct QueryTests {
         // A saved plan and a campaign named `sync`, so /v1/plans/{name} and
         // /v1/campaigns/{name}/report have something to answer.
         let plan = try Analysis.planGap.run(
-            try fixture.a.buildSnapshot(), AnalysisArguments(try Self.requiredArguments("plan-gap")))
+            try fixture.a.buildSnapshot(), AnalysisArguments(try Self.requiredArguments("plan-gap", workspace: fixture.a)))
         try PlanStore.save(try #require(plan as? GapPlan), name: "sync", in: fixture.a)
         try PlanStore.define(CampaignDefinition(name: "sync", harvest: DayRange(try Day.parse("2026-06-12"), try Day.parse("2026-06-14"))), in: fixture.a)
         try await fixture.test { client in
