@@ -182,7 +182,10 @@ struct QueryTests {
             for operation in operations {
                 let response = try await client.execute(
                     uri: operation.path, method: .init(operation.method)!, headers: basic(fixture.aWrite), body: buffer("{}"))
-                #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(operation.method) \(operation.path)")
+                // A templated path ({key}) reaches its handler, which may answer 404 for the
+                // placeholder itself: that 404 carries the API's JSON error, the router's does not.
+                let handled = operation.path.contains("{") && response.status == .notFound && response.errorMessage != nil
+                #expect(handled || (response.status != .notFound && response.status != .methodNotAllowed), "\(operation.method) \(operation.path)")
             }
         }
         // Every analysis and each of its parameters is documented with a schema.

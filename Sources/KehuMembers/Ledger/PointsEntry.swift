@@ -108,7 +108,7 @@ public struct PointsOperation: Sendable, Hashable {
 }
 
 /// What posting an operation did.
-public struct PostResult: Sendable, Hashable {
+public struct PostResult: Sendable, Hashable, Codable {
     /// The entry of the operation: new, or the original one when the operation id was replayed.
     public var entry: PointsEntry
     /// The operation id had been posted before with the same content; nothing new was posted.

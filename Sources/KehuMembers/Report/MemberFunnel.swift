@@ -115,15 +115,17 @@ public struct MemberFunnel: Report, Codable, Hashable {
             // Only the time as a member counts below.
             let memberFrom = max(m.joinedAt, start)
             let memberUntil = min(leaves, end)
-            guard let c = m.consumer, m.joinedAt < end, leaves > start else { continue }
+            guard m.joinedAt < end, leaves > start else { continue }
 
             // Purchases since joining (and before leaving), as of the end of the period.
             var memberPurchases: [Int64] = []
             var purchasedInPeriod = false
-            for o in purchases.orders(of: c) where purchases.isPurchase(o, before: end) {
-                let payTs = purchases.payTs[o]
-                if payTs >= start { purchasedInPeriod = true }
-                if payTs >= m.joinedAt && payTs < leaves { memberPurchases.append(payTs) }
+            if let c = m.consumer {
+                for o in purchases.orders(of: c) where purchases.isPurchase(o, before: end) {
+                    let payTs = purchases.payTs[o]
+                    if payTs >= start { purchasedInPeriod = true }
+                    if payTs >= m.joinedAt && payTs < leaves { memberPurchases.append(payTs) }
+                }
             }
             if let first = memberPurchases.first, (start..<end).contains(first) {
                 report.converted += 1
@@ -134,6 +136,7 @@ public struct MemberFunnel: Report, Codable, Hashable {
                 let last = memberPurchases.last ?? m.joinedAt
                 if period.contains(calendar.day(of: last).advanced(by: lapseDays)) { report.churnedLapsed += 1 }
             }
+            guard let c = m.consumer else { continue }
 
             var engaged = false
             var shared = 0

@@ -20,6 +20,7 @@ public enum KehuServer {
         }
         IngestionRoutes(authenticator: authenticator, limits: limits).register(on: router)
         QueryRoutes(authenticator: authenticator).register(on: router)
+        MemberRoutes(authenticator: authenticator).register(on: router)
         DashboardRoutes(authenticator: authenticator).register(on: router)
         return router
     }
