@@ -9,7 +9,7 @@ import KehuStore
 struct MemberCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member",
-        abstract: "Members (会员): the programme, points ledger, tiers and 招育转留赞 report.",
+        abstract: "Members (会员): programme, points, tiers, 招育转留赞 report.",
         discussion: """
             Set a programme first (`kehu member programme set FILE`), then run `kehu member sync` \
             after each ingest: it enrols members from member_join events, posts points for their \
