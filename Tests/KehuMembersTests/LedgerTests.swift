@@ -10,7 +10,9 @@ import Testing
 struct LedgerTests {
     @Test("replaying an operation id with the same content returns the original entry; other content is refused")
     func replay() throws {
-        let (_, workspace) = try membersWorkspace()
+        let (dir, workspace) = try membersWorkspace()
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         _ = try MemberStore.join(key: key("member:1"), at: TestClock.at(2026, 6, 1), channel: "tmall", referrer: nil, in: workspace)
         let ledger = PointsLedger(workspace)
         let first = try ledger.post(.earn("gift-1", member: "member:1", points: 100, at: TestClock.at(2026, 6, 2)))
@@ -31,7 +33,9 @@ struct LedgerTests {
 
     @Test("a debit beyond the balance is refused whole, with the balance in the message")
     func neverNegative() throws {
-        let (_, workspace) = try membersWorkspace()
+        let (dir, workspace) = try membersWorkspace()
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         _ = try MemberStore.join(key: key("member:1"), at: TestClock.at(2026, 6, 1), channel: nil, referrer: nil, in: workspace)
         let ledger = PointsLedger(workspace)
         _ = try ledger.post(.earn("e1", member: "member:1", points: 50, at: TestClock.at(2026, 6, 2)))
@@ -51,7 +55,9 @@ struct LedgerTests {
 
     @Test("entries are append-only: the catalogue refuses UPDATE and DELETE")
     func appendOnly() throws {
-        let (_, workspace) = try membersWorkspace()
+        let (dir, workspace) = try membersWorkspace()
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         _ = try MemberStore.join(key: key("member:1"), at: TestClock.at(2026, 6, 1), channel: nil, referrer: nil, in: workspace)
         _ = try PointsLedger(workspace).post(.earn("e1", member: "member:1", points: 50, at: TestClock.at(2026, 6, 2)))
         #expect(throws: (any Error).self) { try workspace.catalogue.write { db in try db.execute(sql: "UPDATE points_entry SET points = 5000") } }
@@ -63,7 +69,9 @@ struct LedgerTests {
 
     @Test("expiry takes the lots that expire first; worked by hand")
     func expiryFIFO() throws {
-        let (_, workspace) = try membersWorkspace()
+        let (dir, workspace) = try membersWorkspace()
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         _ = try MemberStore.join(key: key("member:1"), at: TestClock.at(2025, 1, 1), channel: nil, referrer: nil, in: workspace)
         let ledger = PointsLedger(workspace)
         let m = "member:1"
@@ -158,10 +166,12 @@ struct LedgerTests {
 
     @Test("a member who left can no longer earn or redeem; adjustments still post")
     func left() throws {
-        let (_, workspace) = try membersWorkspace([
+        let (dir, workspace) = try membersWorkspace([
             event("j", TestClock.at(2026, 6, 1), .memberJoin, ["member:1"]),
             event("l", TestClock.at(2026, 6, 10), .memberLeave, ["member:1"]),
         ])
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         _ = try MemberSync.run(try workspace.buildSnapshot(), workspace: workspace, asOf: Day(year: 2026, month: 6, day: 30))
         let ledger = PointsLedger(workspace)
         _ = try ledger.post(.earn("before", member: "member:1", points: 10, at: TestClock.at(2026, 6, 5)))

@@ -47,7 +47,9 @@ struct ReportTests {
 
     @Test("each stage counted by hand")
     func handBuilt() throws {
-        let (_, workspace) = try membersWorkspace(Self.records)
+        let (dir, workspace) = try membersWorkspace(Self.records)
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         let snapshot = try workspace.buildSnapshot()
         _ = try MemberSync.run(snapshot, workspace: workspace, asOf: Day(year: 2026, month: 6, day: 30))
         _ = try MemberStore.join(key: key("member:m6"), at: TestClock.at(2026, 6, 25), channel: "pos", referrer: key("member:m1"), in: workspace)

@@ -35,7 +35,9 @@ struct SyncTests {
 
     @Test("earning, the tier threshold to the fen, refund reversals, idempotence, and the review with grace")
     func lifecycle() throws {
-        let (_, workspace) = try membersWorkspace(Self.records)
+        let (dir, workspace) = try membersWorkspace(Self.records)
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         let snapshot = try workspace.buildSnapshot()
         let ledger = PointsLedger(workspace)
         func balance(_ m: String) throws -> Int64? { try MemberStore.member("member:\(m)", in: workspace)?.balance }
@@ -106,10 +108,12 @@ struct SyncTests {
     func reviewBoundary() throws {
         // f pays ¥1,000.00 on 2025-06-20 and nothing after. The 365-day window ending 2026-06-30 is
         // 2025-07-01 ... 2026-06-30: it no longer holds the payment.
-        let (_, workspace) = try membersWorkspace([
+        let (dir, workspace) = try membersWorkspace([
             event("f-j", TestClock.at(2025, 6, 1), .memberJoin, ["member:f"]),
             event("f-p", TestClock.at(2025, 6, 20), .pay, ["member:f"], order: "F1", amount: 100_000),
         ])
+        // The directory is removed when `dir` goes: keep it for the whole test.
+        defer { withExtendedLifetime(dir) {} }
         let snapshot = try workspace.buildSnapshot()
         _ = try MemberSync.run(snapshot, workspace: workspace, asOf: Day(year: 2025, month: 6, day: 20))
         #expect(try MemberStore.member("member:f", in: workspace)?.tier == "silver")

@@ -38,8 +38,6 @@ struct MemberRouteTests {
         return fixture
     }
 
-    func points(_ body: String) -> ByteBuffer { buffer(body) }
-
     @Test("POST points: 201 posted, 200 replayed, 409 for a reused id or an overdraft, 400 for a bad body, 403 for a read key")
     func postPoints() async throws {
         let fixture = try fixture()
