@@ -228,7 +228,10 @@ struct QueryTests {
                 let uri = operation.path.hasPrefix("/v1/") ? operation.path.replacingOccurrences(of: "{name}", with: "sync") : operation.path
                 let response = try await client.execute(
                     uri: uri, method: .init(operation.method)!, headers: basic(fixture.aWrite), body: buffer("{}"))
-                #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(operation.method) \(operation.path)")
+                // A templated path ({key}) reaches its handler, which may answer 404 for the
+                // placeholder itself: that 404 carries the API's JSON error, the router's does not.
+                let handled = operation.path.contains("{") && response.status == .notFound && response.errorMessage != nil
+                #expect(handled || (response.status != .notFound && response.status != .methodNotAllowed), "\(operation.method) \(operation.path)")
             }
         }
         // Every analysis and each of its parameters is documented with a schema.

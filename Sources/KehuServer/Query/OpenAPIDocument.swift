@@ -56,6 +56,42 @@ enum OpenAPIDocument {
             ])
         }
         planningPaths(into: &paths, errorResponses: errorResponses)
+        // Members (docs/members.md).
+        let keyParameter: JSONValue = .object([
+            "name": .s("key"), "in": .s("path"), "required": .bool(true),
+            "description": .s("The member's key, type:value (member:1001) or the bare member number; percent-encode it."),
+            "schema": .object(["type": .s("string")]),
+        ])
+        let memberNotFound: [String: JSONValue] = ["404": ref("#/components/responses/NotFound")]
+        paths["/v1/members/report"] = .object([
+            "get": operation(
+                "memberReport", summary: "招育转留赞: members recruited, nurtured, converted, retained, churned and advocating in a period.",
+                parameters: [
+                    .object(["name": .s("from"), "in": .s("query"), "required": .bool(false), "description": .s("First day (default: 29 days before to)."), "schema": .object(["type": .s("string"), "format": .s("date")])]),
+                    .object(["name": .s("to"), "in": .s("query"), "required": .bool(false), "description": .s("Last day (default: the last day with data)."), "schema": .object(["type": .s("string"), "format": .s("date")])]),
+                    .object(["name": .s("lapse-days"), "in": .s("query"), "required": .bool(false), "description": .s("Days without a purchase after which a member has lapsed."), "schema": .object(["type": .s("integer"), "default": .int(180)])]),
+                ],
+                responses: ["200": jsonResponse("The report: its fields plus title and parameters.", schema: ref("#/components/schemas/MemberReport"))]
+                    .merging(errorResponses) { a, _ in a })
+        ])
+        paths["/v1/members/{key}"] = .object([
+            "get": operation(
+                "member", summary: "One member: tier, benefits, balance, points by expiry, ledger and tier history.", parameters: [keyParameter],
+                responses: ["200": jsonResponse("The member.", schema: .object(["type": .s("object")]))]
+                    .merging(errorResponses) { a, _ in a }.merging(memberNotFound) { a, _ in a })
+        ])
+        paths["/v1/members/{key}/points"] = .object([
+            "post": operation(
+                "memberPoints", summary: "Post a points operation (earn, redeem, adjust), idempotent by operation_id. Needs a write key.",
+                parameters: [keyParameter], requestBody: ref("#/components/schemas/PointsOperation", wrapBody: true),
+                responses: [
+                    "201": jsonResponse("Posted.", schema: ref("#/components/schemas/PostResult")),
+                    "200": jsonResponse("Replayed: the operation_id was posted before with the same content; nothing new posted.", schema: ref("#/components/schemas/PostResult")),
+                    "409": jsonResponse(
+                        "Refused, nothing posted: operation_conflict (the operation_id was used for other content), insufficient_points (the balance would go negative), member_left or no_programme.",
+                        schema: ref("#/components/schemas/Error")),
+                ].merging(errorResponses) { a, _ in a }.merging(memberNotFound) { a, _ in a })
+        ])
         // The dashboard: HTML pages behind a session cookie that a key signs in to.
         let html: JSONValue = .object(["description": .s("An HTML page."), "content": .object(["text/html": .object(["schema": .object(["type": .s("string")])])])])
         let redirect: JSONValue = .object(["description": .s("Redirect (See Other).")])
@@ -312,6 +348,33 @@ enum OpenAPIDocument {
                         "ignored": .object(["type": .s("array"), "items": object]),
                     ]),
                 ]),
+                "PointsOperation": .object([
+                    "type": .s("object"), "required": .array([.s("operation_id"), .s("kind"), .s("points")]),
+                    "properties": .object([
+                        "operation_id": .object(["type": .s("string"), "maxLength": .int(128), "description": .s("Unique per operation; a retry with the same id is safe. Ids starting earn:, refund: or expire: are reserved.")]),
+                        "kind": .object(["type": .s("string"), "enum": .array([.s("earn"), .s("redeem"), .s("adjust")])]),
+                        "points": .object(["type": .s("integer"), "description": .s("earn and redeem: a positive number; adjust: signed, not 0.")]),
+                        "reason": string,
+                    ]),
+                ]),
+                "PostResult": .object([
+                    "type": .s("object"),
+                    "properties": .object([
+                        "entry": object, "replayed": .object(["type": .s("boolean")]),
+                        "expired": .object(["type": .s("array"), "items": object, "description": .s("Expired points posted before the debit.")]),
+                    ]),
+                ]),
+                "MemberReport": .object([
+                    "type": .s("object"),
+                    "properties": .object([
+                        "title": string, "from": string, "to": string, "recruited": .object(["type": .s("integer")]),
+                        "nurtured": .object(["type": .s("integer")]), "converted": .object(["type": .s("integer")]),
+                        "repeatBuyers": .object(["type": .s("integer")]), "churnedLeft": .object(["type": .s("integer")]),
+                        "churnedLapsed": .object(["type": .s("integer")]), "referrals": .object(["type": .s("integer")]),
+                        "sharers": .object(["type": .s("integer")]), "shares": .object(["type": .s("integer")]),
+                    ]),
+                    "additionalProperties": .bool(true),
+                ]),
                 "Report": .object([
                     "type": .s("object"), "required": .array([.s("analysis"), .s("title"), .s("parameters")]),
                     "properties": .object([
@@ -328,7 +391,7 @@ enum OpenAPIDocument {
                 "BadRequest": errorResponse("A field or parameter is wrong; the message names it."),
                 "Unauthorized": errorResponse("No valid API key."),
                 "Forbidden": errorResponse("The key's role does not allow this (e.g. a read key on ingestion)."),
-                "NotFound": errorResponse("No such analysis, plan or campaign."),
+                "NotFound": errorResponse("No such analysis, plan, campaign or member."),
                 "PayloadTooLarge": errorResponse("The body is larger than 500 KB."),
             ]),
         ])

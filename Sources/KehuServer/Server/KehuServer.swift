@@ -25,6 +25,7 @@ public enum KehuServer {
         IngestionRoutes(authenticator: authenticator, limits: limits).register(on: router)
         QueryRoutes(authenticator: authenticator).register(on: router)
         PlanningRoutes(authenticator: authenticator).register(on: router)
+        MemberRoutes(authenticator: authenticator).register(on: router)
         DashboardRoutes(authenticator: authenticator, links: signInLinks).register(on: router)
         return router
     }

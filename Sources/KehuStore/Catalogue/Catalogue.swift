@@ -154,6 +154,72 @@ public final class Catalogue: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3 members") { db in
+            // Members (会员) and their points ledger. `points_entry` is append-only: triggers
+            // refuse UPDATE and DELETE, so a balance can always be re-derived from the entries;
+            // `member.balance` is the running balance kept in the same transaction as each entry.
+            try db.execute(sql: """
+                CREATE TABLE member_programme (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    set_at INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    definition TEXT NOT NULL
+                );
+                CREATE TABLE member (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    key_type INTEGER NOT NULL,
+                    key_value TEXT NOT NULL,
+                    joined_at INTEGER NOT NULL,
+                    left_at INTEGER,
+                    channel TEXT,
+                    referrer TEXT,
+                    tier TEXT NOT NULL,
+                    tier_since TEXT NOT NULL,
+                    balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0)
+                );
+                CREATE INDEX member_identity ON member (key_type, key_value);
+                CREATE INDEX member_tier ON member (tier);
+                CREATE TABLE points_entry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    operation_id TEXT NOT NULL UNIQUE,
+                    member TEXT NOT NULL REFERENCES member (key),
+                    kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'expire', 'adjust')),
+                    points INTEGER NOT NULL CHECK (points <> 0),
+                    at INTEGER NOT NULL,
+                    order_id TEXT,
+                    reason TEXT,
+                    balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+                    expires_on TEXT,
+                    lot INTEGER,
+                    rate_points INTEGER,
+                    rate_fen INTEGER,
+                    recorded_at INTEGER NOT NULL,
+                    CHECK ((kind = 'earn' AND points > 0) OR (kind IN ('redeem', 'expire') AND points < 0) OR kind = 'adjust')
+                );
+                CREATE INDEX points_entry_member ON points_entry (member, id);
+                CREATE INDEX points_entry_order ON points_entry (order_id) WHERE order_id IS NOT NULL;
+                CREATE TRIGGER points_entry_append_only_update BEFORE UPDATE ON points_entry
+                    BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only: entries are never updated'); END;
+                CREATE TRIGGER points_entry_append_only_delete BEFORE DELETE ON points_entry
+                    BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only: entries are never deleted'); END;
+                CREATE TABLE member_tier_change (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    member TEXT NOT NULL REFERENCES member (key),
+                    from_tier TEXT,
+                    to_tier TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL
+                );
+                CREATE INDEX member_tier_change_member ON member_tier_change (member, id);
+                CREATE TABLE member_sync (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    as_of TEXT NOT NULL,
+                    ran_at INTEGER NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
