@@ -11,7 +11,7 @@ enum ConditionKernels {
     /// - Complexity: stage, preferred category: O(consumers) once the feature is cached; rfm:
     ///   O(RFM consumers); behaviour in a window: O(consumers × log events + events in the window);
     ///   channel, category, member, `first(...)`: O(events up to the day).
-    static func evaluate(_ condition: AudienceCondition, _ snapshot: Snapshot, asOf day: Day) -> ConsumerSet {
+    static func evaluate(_ condition: AudienceCondition, _ snapshot: Snapshot, asOf day: Day, within: ConsumerSet?) -> ConsumerSet {
         let n = snapshot.consumerCount
         let calendar = AnalysisCalendar(snapshot)
         let end = calendar.end(of: day)
@@ -21,26 +21,26 @@ enum ConditionKernels {
             let stages = ActivationFeatures.stages(snapshot, asOf: day)
             return stages.withUnsafeBufferPointer { buffer in
                 nonisolated(unsafe) let stages = buffer
-                return ConsumerBitmap.filter(capacity: n) { c in mask & (1 &<< stages[c].rawValue) != 0 }
+                return ConsumerBitmap.filter(capacity: n, within: within) { c in mask & (1 &<< stages[c].rawValue) != 0 }
             }
 
         case .rfmSegment(let mask):
             let table = RFMTable.of(snapshot, asOf: day, days: 365)
             var set = ConsumerSet(capacity: n)
             for r in 0..<table.count where mask & (1 << UInt16(table.segment[r].rawValue)) != 0 { set.insert(Int(table.consumer[r])) }
-            return set
+            return within.map { set.intersection($0) } ?? set
 
         case .rfmClass(let mask):
             let table = RFMTable.of(snapshot, asOf: day, days: 365)
             var set = ConsumerSet(capacity: n)
             for r in 0..<table.count where mask & (1 << table.valueClass[r].rawValue) != 0 { set.insert(Int(table.consumer[r])) }
-            return set
+            return within.map { set.intersection($0) } ?? set
 
         case .visitor(let days, let mask):
             let purchases = PurchaseIndex.of(snapshot)
             let from = start(days)
             let lookback = Int64(365) * 86_400_000
-            return ConsumerBitmap.filter(capacity: n) { c in
+            return ConsumerBitmap.filter(capacity: n, within: within) { c in
                 var i = snapshot.firstEvent(of: c, atOrAfter: from)
                 let rowAtStart = i
                 let last = Int(snapshot.eventStart[c + 1])
@@ -60,22 +60,22 @@ enum ConditionKernels {
             let from = start(days)
             // Counting past value + 1 never changes the answer.
             let limit = value < Int64.max ? value &+ 1 : value
-            return scan(snapshot) { k, c in op.holds(k.count(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
+            return scan(snapshot, within) { k, c in op.holds(k.count(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
 
         case .sum(let kind, let days, let filters, let op, let fen):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot) { k, c in op.holds(k.sum(c, matcher, snapshot, start: from, end: end), fen) }
+            return scan(snapshot, within) { k, c in op.holds(k.sum(c, matcher, snapshot, start: from, end: end), fen) }
 
         case .last(let kind, let filters, let days):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: false) }
+            return scan(snapshot, within) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: false) }
 
         case .first(let kind, let filters, let days):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: true) }
+            return scan(snapshot, within) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: true) }
 
         case .field(let field, let values):
             let table = snapshot.dictionaries[field.rawValue]
@@ -85,7 +85,7 @@ enum ConditionKernels {
             }
             guard accepts.contains(true) else { return ConsumerSet(capacity: n) }
             let accepted = accepts
-            return scan(snapshot) { k, c in
+            return scan(snapshot, within) { k, c in
                 let r = k.rows(c, start: end, end: end)
                 let column = snapshot.fields[field.rawValue]
                 for i in r.first..<r.upper where accepted[Int(column[i])] { return true }
@@ -101,10 +101,10 @@ enum ConditionKernels {
             guard accepts.contains(true) else { return ConsumerSet(capacity: n) }
             let accepted = accepts
             let preferred = ActivationFeatures.preferredCategory(snapshot, asOf: day)
-            return ConsumerBitmap.filter(capacity: n) { c in preferred[c] != 0 && accepted[Int(preferred[c])] }
+            return ConsumerBitmap.filter(capacity: n, within: within) { c in preferred[c] != 0 && accepted[Int(preferred[c])] }
 
         case .member:
-            return scan(snapshot) { k, c in
+            return scan(snapshot, within) { k, c in
                 let r = k.rows(c, start: end, end: end)
                 var i = r.upper
                 while i > r.first {
@@ -120,16 +120,24 @@ enum ConditionKernels {
         }
     }
 
-    /// The consumers for which `test` holds, with an event-window kernel per partition.
-    private static func scan(_ snapshot: Snapshot, _ test: @escaping @Sendable (EventWindowKernel, Int) -> Bool) -> ConsumerSet {
+    /// The consumers (of `within`, when given) for which `test` holds, with an event-window kernel per partition.
+    private static func scan(
+        _ snapshot: Snapshot, _ within: ConsumerSet?, _ test: @escaping @Sendable (EventWindowKernel, Int) -> Bool
+    ) -> ConsumerSet {
         ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
             EventWindowKernel.with(snapshot) { kernel in
-                let base = range.lowerBound
-                for c in range where test(kernel, c) {
-                    let offset = c &- base
-                    words[offset &>> 6] |= 1 &<< UInt64(offset & 63)
-                }
+                ConsumerBitmap.fill(range, words, within: within) { c in test(kernel, c) }
             }
+        }
+    }
+
+    /// A rough cost rank, cheapest first: `and` evaluates its cheaper operands first and the
+    /// dearer ones only on the consumers still selected.
+    static func cost(_ condition: AudienceCondition) -> Int {
+        switch condition {
+        case .tag, .stage, .rfmSegment, .rfmClass, .clv, .preferredCategory: 0
+        case .count, .sum, .last, .visitor: 1
+        case .first, .field, .member: 2
         }
     }
 }

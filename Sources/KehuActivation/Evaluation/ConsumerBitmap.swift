@@ -37,14 +37,34 @@ enum ConsumerBitmap {
         return ConsumerSet(capacity: n, words: words)
     }
 
-    /// The set of consumers `c` for which `test(c)` holds, on all cores.
-    static func filter(capacity n: Int, _ test: @Sendable (Int) -> Bool) -> ConsumerSet {
-        build(capacity: n) { range, words in
-            let base = range.lowerBound
-            for c in range where test(c) {
-                let offset = c &- base
-                words[offset &>> 6] |= 1 &<< UInt64(offset & 63)
+    /// The set of consumers `c` (only those in `within`, when given) for which `test(c)` holds, on all cores.
+    static func filter(capacity n: Int, within: ConsumerSet?, _ test: @Sendable (Int) -> Bool) -> ConsumerSet {
+        build(capacity: n) { range, words in fill(range, words, within: within, test) }
+    }
+
+    /// Sets the bits of the consumers of `range` (a partition from ``build(capacity:partitions:_:)``)
+    /// that are in `within` (every one when nil) and pass `test`; candidates are taken a word at
+    /// a time, so consumers outside `within` cost nothing.
+    @inline(__always)
+    static func fill(_ range: Range<Int>, _ words: UnsafeMutableBufferPointer<UInt64>, within: ConsumerSet?, _ test: (Int) -> Bool) {
+        let base = range.lowerBound
+        let firstWord = base &>> 6
+        for w in 0..<words.count {
+            let start = base &+ w &* 64
+            var candidates: UInt64
+            if let within {
+                candidates = within.words[firstWord &+ w]
+            } else {
+                let remaining = range.upperBound &- start
+                candidates = remaining >= 64 ? ~0 : (1 &<< UInt64(remaining)) &- 1
             }
+            var out: UInt64 = 0
+            while candidates != 0 {
+                let bit = candidates.trailingZeroBitCount
+                if test(start &+ bit) { out |= 1 &<< UInt64(bit) }
+                candidates &= candidates &- 1
+            }
+            words[w] = out
         }
     }
 }

@@ -48,23 +48,59 @@ public struct ExpressionEvaluator {
     /// - Complexity: O(consumers / 64) per boolean operator, plus each condition's kernel
     ///   (docs/activation.md lists their costs).
     public mutating func evaluate(_ expression: AudienceExpression, source: String) throws(ExpressionError) -> ConsumerSet {
+        try evaluate(expression, source: source, within: nil)
+    }
+
+    /// The consumers of `within` (every consumer when nil) that `expression` selects. `and`
+    /// evaluates its cheaper operands first and each next one only on the consumers still in,
+    /// so a selective first condition makes the rest cheap.
+    private mutating func evaluate(_ expression: AudienceExpression, source: String, within: ConsumerSet?) throws(ExpressionError) -> ConsumerSet {
         switch expression {
-        case .and(let a, .not(let b)):
-            return try evaluate(a, source: source).subtracting(try evaluate(b, source: source))
-        case .and(let a, let b):
-            return try evaluate(a, source: source).intersection(try evaluate(b, source: source))
+        case .and:
+            var operands: [AudienceExpression] = []
+            func flatten(_ e: AudienceExpression) {
+                if case .and(let a, let b) = e {
+                    flatten(a)
+                    flatten(b)
+                } else {
+                    operands.append(e)
+                }
+            }
+            flatten(expression)
+            // Stable: equal costs keep the written order.
+            let ordered = operands.enumerated().sorted { (Self.cost($0.element), $0.offset) < (Self.cost($1.element), $1.offset) }
+            var selected = within
+            for operand in ordered {
+                let next = try evaluate(operand.element, source: source, within: selected)
+                // No early exit on an empty set: later operands still report their mistakes
+                // (an unknown tag), and an empty candidate set costs one pass over the words.
+                selected = next
+            }
+            return selected ?? ConsumerSet.all(capacity: snapshot.consumerCount)
         case .or(let a, let b):
-            return try evaluate(a, source: source).union(try evaluate(b, source: source))
+            return try evaluate(a, source: source, within: within).union(try evaluate(b, source: source, within: within))
         case .not(let a):
-            return try evaluate(a, source: source).complement()
+            let inner = try evaluate(a, source: source, within: within)
+            return within.map { $0.subtracting(inner) } ?? inner.complement()
         case .condition(let condition, let column):
-            return try evaluate(condition, column: column, source: source)
+            return try evaluate(condition, column: column, source: source, within: within)
         }
     }
 
-    private mutating func evaluate(_ condition: AudienceCondition, column: Int, source: String) throws(ExpressionError) -> ConsumerSet {
+    /// The cost rank of an expression: its dearest condition.
+    static func cost(_ e: AudienceExpression) -> Int {
+        switch e {
+        case .and(let a, let b), .or(let a, let b): max(cost(a), cost(b))
+        case .not(let a): cost(a)
+        case .condition(let c, _): ConditionKernels.cost(c)
+        }
+    }
+
+    private mutating func evaluate(_ condition: AudienceCondition, column: Int, source: String, within: ConsumerSet?) throws(ExpressionError) -> ConsumerSet {
         switch condition {
-        case .tag(let name): return try tagSet(name, column: column, source: source)
+        case .tag(let name):
+            let set = try tagSet(name, column: column, source: source)
+            return within.map { set.intersection($0) } ?? set
         case .clv(let op, let fen):
             let values: [Double]
             do {
@@ -75,13 +111,13 @@ public struct ExpressionEvaluator {
             let threshold = Double(fen) / 100
             return values.withUnsafeBufferPointer { buffer in
                 nonisolated(unsafe) let clv = buffer
-                return ConsumerBitmap.filter(capacity: snapshot.consumerCount) { c in
+                return ConsumerBitmap.filter(capacity: snapshot.consumerCount, within: within) { c in
                     let v = clv[c]
                     return !v.isNaN && op.holds(v, threshold)
                 }
             }
         default:
-            return ConditionKernels.evaluate(condition, snapshot, asOf: asOf)
+            return ConditionKernels.evaluate(condition, snapshot, asOf: asOf, within: within)
         }
     }
 

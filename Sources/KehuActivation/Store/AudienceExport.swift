@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import KehuModel
 import KehuStore
@@ -82,7 +83,13 @@ public struct AudienceExport: Sendable {
     /// CSV: `consumer_id,key_type,key` with a header, one row per consumer.
     public func csv() -> String {
         var out = "consumer_id,key_type,key\n"
-        for row in rows { out += "\(row.consumerID),\(row.key.type.name),\(row.key.value)\n" }
+        for row in rows { out += "\(row.consumerID),\(row.key.type.name),\(Self.field(row.key.value))\n" }
         return out
+    }
+
+    /// RFC 4180 quoting when a value holds a comma, quote or line break.
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
