@@ -93,7 +93,9 @@ import Testing
     }
 
     @Test func writeBackSurvivesAMergeOfIdentities() throws {
-        let (_, workspace, snapshot) = try HandBuiltBrand.make()
+        let (dir, workspace, snapshot) = try HandBuiltBrand.make()
+        // The directory must outlive the later ingest (it is removed when released).
+        defer { withExtendedLifetime(dir) {} }
         let tags = TagStore(workspace: workspace)
         let audiences = AudienceStore(workspace: workspace)
         // Responders: c2 (B) and c6 (F).
