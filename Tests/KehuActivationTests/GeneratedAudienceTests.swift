@@ -67,10 +67,13 @@ import Testing
         let rfm = RFMTable.of(snapshot, asOf: day)
         #expect(try evaluator.evaluate("rfm = champions").members
             == (0..<rfm.count).filter { rfm.segment[$0] == .champions }.map { Int(rfm.consumer[$0]) })
-        // CLV: the consumers the CLV report values above ¥500 with the same calibration end.
+        // CLV: the consumers the CLV report values above its median (to the fen), same calibration end.
         let report = try CustomerValueReport.compute(snapshot, CustomerValueParameters(calibrationEnd: day))
-        let valued = report.values.filter { $0.clv > 500 }.map { snapshot.denseIndex(ofConsumer: $0.consumerID)! }.sorted()
+        let clvs = report.values.map(\.clv).sorted()
+        let thresholdFen = Int64((clvs[clvs.count / 2] * 100).rounded(.down))
+        let valued = report.values.filter { $0.clv > Double(thresholdFen) / 100 }
+            .map { snapshot.denseIndex(ofConsumer: $0.consumerID)! }.sorted()
         #expect(!valued.isEmpty)
-        #expect(try evaluator.evaluate("clv > 500").members == valued)
+        #expect(try evaluator.evaluate("clv > \(Money.plainYuan(fen: thresholdFen))").members == valued)
     }
 }

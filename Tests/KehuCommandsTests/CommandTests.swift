@@ -65,8 +65,9 @@ struct CommandTests {
                                       养草 nurturing.
               tag                     Tags (标签): rule tags computed on each snapshot,
                                       imported tags, tags written back after campaigns.
-              audience                Audiences (人群圈选): combinations of tags and conditions;
-                                      sizes, overlap, export per channel, snapshots.
+              audience                Audiences (人群圈选): combinations of tags and
+                                      conditions; sizes, overlap, export per channel,
+                                      snapshots.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read
