@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
-        .testTarget(name: "KehuActivationTests", dependencies: ["KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore"]),
+        .testTarget(name: "KehuActivationTests", dependencies: ["KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore", "KehuIngest", "KehuModel"]),
         .testTarget(name: "KehuMembersTests", dependencies: ["KehuMembers", "KehuTesting", "KehuStore", "KehuAnalytics", "KehuModel", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuChartsTests", dependencies: ["KehuCharts"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),

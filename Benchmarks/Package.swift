@@ -3,7 +3,8 @@
 // harness. `swift package benchmark` runs the ordo-one benchmarks under Benchmarks/; the
 // `kehu-measure` tool takes the one-shot measurements `run-foundation.sh` prints beside DuckDB,
 // `kehu-fit` the KehuPredict fits `run-clv.sh` prints beside lifetimes, and `kehu-analyses` the
-// analysis timings (and the snapshot export) `run-analyses.sh` prints beside DuckDB.
+// analysis timings (and the snapshot export) `run-analyses.sh` prints beside DuckDB, and
+// `kehu-activation` the tag and audience timings.
 import PackageDescription
 
 /// The main package, found by path. Its identity is the name of the folder that holds it, so the
@@ -68,6 +69,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/kehu-analyses"),
+        // Tag computation and audience evaluation timed on a warm snapshot of 10M synthetic
+        // consumers (or a workspace's), for docs/performance.md.
+        .executableTarget(
+            name: "kehu-activation",
+            dependencies: [
+                kehuProduct("KehuModel"), kehuProduct("KehuStore"), kehuProduct("KehuAnalytics"), kehuProduct("KehuActivation"),
+            ],
+            path: "Sources/kehu-activation"),
 
         // The custom metrics (events/s, bytes/event) the ordo-one benchmarks record.
         .target(

@@ -64,6 +64,11 @@ struct CommandTests {
               campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
                                       养草 nurturing.
               member                  Members (会员): programme, points, tiers, 招育转留赞 report.
+              tag                     Tags (标签): rule tags computed on each snapshot,
+                                      imported tags, tags written back after campaigns.
+              audience                Audiences (人群圈选): combinations of tags and
+                                      conditions; sizes, overlap, export per channel,
+                                      snapshots.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read

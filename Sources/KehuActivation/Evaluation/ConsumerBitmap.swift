@@ -1,0 +1,70 @@
+import Dispatch
+import KehuStore
+
+extension ConsumerSet {
+    /// A set from its words (`(capacity + 63) / 64` of them; bits past `capacity` must be zero).
+    public init(capacity: Int, words: [UInt64]) {
+        precondition(words.count == (capacity + 63) / 64, "\(words.count) words for \(capacity) consumers")
+        self.init(capacity: capacity)
+        self.replaceWords(words)
+    }
+}
+
+/// Builds consumer sets on all cores: the consumers are split into ranges that start on a
+/// 64-consumer boundary, so each task writes only its own words of the bitmap.
+enum ConsumerBitmap {
+    /// Calls `fill` once per partition with its consumer range and its zeroed words (word 0 holds
+    /// consumers `range.lowerBound ..< range.lowerBound + 64`).
+    /// - Complexity: O(what `fill` does) / cores, plus O(consumers / 64) to zero the words.
+    static func build(
+        capacity n: Int, partitions: Int = 8,
+        _ fill: @Sendable (_ consumers: Range<Int>, _ words: UnsafeMutableBufferPointer<UInt64>) -> Void
+    ) -> ConsumerSet {
+        let wordCount = (n + 63) / 64
+        guard wordCount > 0 else { return ConsumerSet(capacity: n) }
+        let parts = max(1, min(partitions, wordCount))
+        var words = [UInt64](repeating: 0, count: wordCount)
+        words.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes only its own words.
+            nonisolated(unsafe) let all = buffer
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let w0 = wordCount * p / parts
+                let w1 = wordCount * (p + 1) / parts
+                let slice = UnsafeMutableBufferPointer(rebasing: all[w0..<w1])
+                fill((w0 * 64)..<min(w1 * 64, n), slice)
+            }
+        }
+        return ConsumerSet(capacity: n, words: words)
+    }
+
+    /// The set of consumers `c` (only those in `within`, when given) for which `test(c)` holds, on all cores.
+    static func filter(capacity n: Int, within: ConsumerSet?, _ test: @Sendable (Int) -> Bool) -> ConsumerSet {
+        build(capacity: n) { range, words in fill(range, words, within: within, test) }
+    }
+
+    /// Sets the bits of the consumers of `range` (a partition from ``build(capacity:partitions:_:)``)
+    /// that are in `within` (every one when nil) and pass `test`; candidates are taken a word at
+    /// a time, so consumers outside `within` cost nothing.
+    @inline(__always)
+    static func fill(_ range: Range<Int>, _ words: UnsafeMutableBufferPointer<UInt64>, within: ConsumerSet?, _ test: (Int) -> Bool) {
+        let base = range.lowerBound
+        let firstWord = base &>> 6
+        for w in 0..<words.count {
+            let start = base &+ w &* 64
+            var candidates: UInt64
+            if let within {
+                candidates = within.words[firstWord &+ w]
+            } else {
+                let remaining = range.upperBound &- start
+                candidates = remaining >= 64 ? ~0 : (1 &<< UInt64(remaining)) &- 1
+            }
+            var out: UInt64 = 0
+            while candidates != 0 {
+                let bit = candidates.trailingZeroBitCount
+                if test(start &+ bit) { out |= 1 &<< UInt64(bit) }
+                candidates &= candidates &- 1
+            }
+            words[w] = out
+        }
+    }
+}
