@@ -117,6 +117,16 @@ public struct ConsumerSet: Sendable, Equatable {
         return out
     }
 
+    /// Replaces every word (same count; bits past `capacity` must be zero).
+    mutating func replaceWords(_ new: [UInt64]) {
+        precondition(new.count == words.count)
+        words = new
+        #if DEBUG
+        let tail = capacity & 63
+        if tail != 0, let last = words.last { assert(last >> UInt64(tail) == 0, "bits set past the capacity") }
+        #endif
+    }
+
     private mutating func clearTail() {
         let tail = capacity & 63
         if tail != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(tail)) &- 1 }

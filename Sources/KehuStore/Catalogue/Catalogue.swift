@@ -140,6 +140,49 @@ public final class Catalogue: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3 tags and audiences") { db in
+            // Members of imported and written-back tags, and of audience snapshots, are identity
+            // key ids: dense consumer indices change between snapshots and consumer ids change
+            // when identities merge, but a key stays with whichever consumer absorbs it.
+            try db.execute(sql: """
+                CREATE TABLE tag (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('rule', 'imported', 'writeback')),
+                    expression TEXT,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE tag_member (
+                    tag TEXT NOT NULL REFERENCES tag (name) ON DELETE CASCADE,
+                    key_id INTEGER NOT NULL,
+                    PRIMARY KEY (tag, key_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE audience (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    expression TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE audience_snapshot (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    audience TEXT NOT NULL,
+                    expression TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    taken_at INTEGER NOT NULL,
+                    data_version INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    without_key INTEGER NOT NULL
+                );
+                CREATE INDEX audience_snapshot_name ON audience_snapshot (audience, id);
+                CREATE TABLE audience_snapshot_member (
+                    snapshot_id INTEGER NOT NULL REFERENCES audience_snapshot (id) ON DELETE CASCADE,
+                    key_id INTEGER NOT NULL,
+                    PRIMARY KEY (snapshot_id, key_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         migrator.registerMigration("v3 reach") { db in
             // Reach plans (KehuActivation): a definition per plan, and per plan one row per
             // eligible consumer (sent or held out), keyed by the stable consumer id. `seed` holds

@@ -1,0 +1,135 @@
+import KehuAnalytics
+import KehuModel
+import KehuStore
+
+/// One bitmap per condition: single passes over the consumer-major snapshot on all cores, with
+/// no allocation per consumer or event. Features that several conditions read (stages, the
+/// preferred category, RFM, CLV) come from the snapshot's derived cache.
+enum ConditionKernels {
+    /// The consumers meeting `condition` as of the end of `day` (every case but `tag` and `clv`,
+    /// which ``ExpressionEvaluator`` handles).
+    /// - Complexity: stage, preferred category: O(consumers) once the feature is cached; rfm:
+    ///   O(RFM consumers); behaviour in a window: O(consumers × log events + events in the window);
+    ///   channel, category, member, `first(...)`: O(events up to the day).
+    static func evaluate(_ condition: AudienceCondition, _ snapshot: Snapshot, asOf day: Day) -> ConsumerSet {
+        let n = snapshot.consumerCount
+        let calendar = AnalysisCalendar(snapshot)
+        let end = calendar.end(of: day)
+        func start(_ days: Int) -> Int64 { calendar.window(days: days, ending: day).lowerBound }
+        switch condition {
+        case .stage(let mask):
+            let stages = ActivationFeatures.stages(snapshot, asOf: day)
+            return stages.withUnsafeBufferPointer { buffer in
+                nonisolated(unsafe) let stages = buffer
+                return ConsumerBitmap.filter(capacity: n) { c in mask & (1 &<< stages[c].rawValue) != 0 }
+            }
+
+        case .rfmSegment(let mask):
+            let table = RFMTable.of(snapshot, asOf: day, days: 365)
+            var set = ConsumerSet(capacity: n)
+            for r in 0..<table.count where mask & (1 << UInt16(table.segment[r].rawValue)) != 0 { set.insert(Int(table.consumer[r])) }
+            return set
+
+        case .rfmClass(let mask):
+            let table = RFMTable.of(snapshot, asOf: day, days: 365)
+            var set = ConsumerSet(capacity: n)
+            for r in 0..<table.count where mask & (1 << table.valueClass[r].rawValue) != 0 { set.insert(Int(table.consumer[r])) }
+            return set
+
+        case .visitor(let days, let mask):
+            let purchases = PurchaseIndex.of(snapshot)
+            let from = start(days)
+            let lookback = Int64(365) * 86_400_000
+            return ConsumerBitmap.filter(capacity: n) { c in
+                var i = snapshot.firstEvent(of: c, atOrAfter: from)
+                let rowAtStart = i
+                let last = Int(snapshot.eventStart[c + 1])
+                while i < last && snapshot.ts[i] < end {
+                    if snapshot.kind[i] == .view {
+                        let k = VisitorClass.classify(
+                            snapshot, purchases, consumer: c, visit: snapshot.ts[i], lookback: lookback, firstRowAtOrAfterStart: rowAtStart)
+                        return mask & (1 << UInt8(k.rawValue)) != 0
+                    }
+                    i += 1
+                }
+                return false
+            }
+
+        case .count(let kind, let days, let filters, let op, let value):
+            let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
+            let from = start(days)
+            // Counting past value + 1 never changes the answer.
+            let limit = value < Int64.max ? value &+ 1 : value
+            return scan(snapshot) { k, c in op.holds(k.count(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
+
+        case .sum(let kind, let days, let filters, let op, let fen):
+            let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
+            let from = start(days)
+            return scan(snapshot) { k, c in op.holds(k.sum(c, matcher, snapshot, start: from, end: end), fen) }
+
+        case .last(let kind, let filters, let days):
+            let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
+            let from = start(days)
+            return scan(snapshot) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: false) }
+
+        case .first(let kind, let filters, let days):
+            let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
+            let from = start(days)
+            return scan(snapshot) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: true) }
+
+        case .field(let field, let values):
+            let table = snapshot.dictionaries[field.rawValue]
+            var accepts = [Bool](repeating: false, count: max(1, table.codeCount))
+            for value in values {
+                if let code = table.code(of: value), code != 0 { accepts[Int(code)] = true }
+            }
+            guard accepts.contains(true) else { return ConsumerSet(capacity: n) }
+            let accepted = accepts
+            return scan(snapshot) { k, c in
+                let r = k.rows(c, start: end, end: end)
+                let column = snapshot.fields[field.rawValue]
+                for i in r.first..<r.upper where accepted[Int(column[i])] { return true }
+                return false
+            }
+
+        case .preferredCategory(let values):
+            let table = snapshot.dictionaries[EventField.category.rawValue]
+            var accepts = [Bool](repeating: false, count: max(1, table.codeCount))
+            for value in values {
+                if let code = table.code(of: value), code != 0 { accepts[Int(code)] = true }
+            }
+            guard accepts.contains(true) else { return ConsumerSet(capacity: n) }
+            let accepted = accepts
+            let preferred = ActivationFeatures.preferredCategory(snapshot, asOf: day)
+            return ConsumerBitmap.filter(capacity: n) { c in preferred[c] != 0 && accepted[Int(preferred[c])] }
+
+        case .member:
+            return scan(snapshot) { k, c in
+                let r = k.rows(c, start: end, end: end)
+                var i = r.upper
+                while i > r.first {
+                    i -= 1
+                    if k.kind[i] == .memberJoin { return true }
+                    if k.kind[i] == .memberLeave { return false }
+                }
+                return false
+            }
+
+        case .tag, .clv:
+            preconditionFailure("\(condition) is evaluated by ExpressionEvaluator")
+        }
+    }
+
+    /// The consumers for which `test` holds, with an event-window kernel per partition.
+    private static func scan(_ snapshot: Snapshot, _ test: @escaping @Sendable (EventWindowKernel, Int) -> Bool) -> ConsumerSet {
+        ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
+            EventWindowKernel.with(snapshot) { kernel in
+                let base = range.lowerBound
+                for c in range where test(kernel, c) {
+                    let offset = c &- base
+                    words[offset &>> 6] |= 1 &<< UInt64(offset & 63)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import KehuModel
+import KehuStore
+
+/// Which events a behaviour condition looks at: one kind, and optionally codes per field.
+struct EventMatcher: Sendable {
+    let kind: EventKind
+    /// Per filter: the field and a table over its codes (true = the event passes).
+    let filters: [(field: EventField, accepts: [Bool])]
+
+    /// Resolves filter values to the snapshot's codes; a value the snapshot never saw matches nothing.
+    init(kind: EventKind, filters: [EventFilter], in snapshot: Snapshot) {
+        self.kind = kind
+        self.filters = filters.map { filter in
+            let table = snapshot.dictionaries[filter.field.rawValue]
+            var accepts = [Bool](repeating: false, count: max(1, table.codeCount))
+            for value in filter.values {
+                if let code = table.code(of: value), code != 0 { accepts[Int(code)] = true }
+            }
+            return (filter.field, accepts)
+        }
+    }
+
+    /// Whether the filters pass for event `i` (the kind is checked by the caller).
+    @inline(__always)
+    func passesFilters(_ snapshot: Snapshot, _ i: Int) -> Bool {
+        for filter in filters where !filter.accepts[Int(snapshot.fields[filter.field.rawValue][i])] { return false }
+        return true
+    }
+}
+
+/// The per-consumer scans of the behaviour conditions over raw views of the snapshot's time and
+/// kind columns. Valid only inside ``with(_:_:)``; it holds buffer pointers and must not escape.
+struct EventWindowKernel {
+    let ts: UnsafeBufferPointer<Int64>
+    let kind: UnsafeBufferPointer<EventKind>
+    let eventStart: UnsafeBufferPointer<UInt32>
+
+    static func with<R>(_ snapshot: Snapshot, _ body: (EventWindowKernel) -> R) -> R {
+        snapshot.ts.withUnsafeBufferPointer { ts in
+            snapshot.kind.withUnsafeBufferPointer { kind in
+                snapshot.eventStart.withUnsafeBufferPointer { eventStart in
+                    body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart))
+                }
+            }
+        }
+    }
+
+    /// The first row in `low..<high` at or after `instant`.
+    @inline(__always)
+    func firstRow(_ low: Int, _ high: Int, atOrAfter instant: Int64) -> Int {
+        var low = low
+        var high = high
+        while low < high {
+            let mid = (low &+ high) &>> 1
+            if ts[mid] < instant { low = mid &+ 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Consumer `c`'s rows: all of them, those before `end`, and those in `[start, end)`.
+    @inline(__always)
+    func rows(_ c: Int, start: Int64, end: Int64) -> (first: Int, lower: Int, upper: Int) {
+        let first = Int(eventStart[c])
+        let last = Int(eventStart[c &+ 1])
+        if first == last { return (first, first, first) }
+        // Most consumers have no event after an evaluation day near the end of the data.
+        let upper = ts[last &- 1] < end ? last : firstRow(first, last, atOrAfter: end)
+        let lower = upper > first && ts[upper &- 1] < start ? upper : firstRow(first, upper, atOrAfter: start)
+        return (first, lower, upper)
+    }
+
+    /// The number of events of consumer `c` in `[start, end)` that match, stopping at `limit`.
+    @inline(__always)
+    func count(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
+        let r = rows(c, start: start, end: end)
+        var n: Int64 = 0
+        let k = m.kind
+        if m.filters.isEmpty {
+            for i in r.lower..<r.upper where kind[i] == k {
+                n &+= 1
+                if n >= limit { return n }
+            }
+        } else {
+            for i in r.lower..<r.upper where kind[i] == k && m.passesFilters(snapshot, i) {
+                n &+= 1
+                if n >= limit { return n }
+            }
+        }
+        return n
+    }
+
+    /// The sum in fen of the amounts of consumer `c`'s matching events in `[start, end)`
+    /// (unknown amounts add 0).
+    @inline(__always)
+    func sum(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64) -> Int64 {
+        let r = rows(c, start: start, end: end)
+        var total: Int64 = 0
+        for i in r.lower..<r.upper where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
+            total &+= snapshot.amount(i) ?? 0
+        }
+        return total
+    }
+
+    /// Whether consumer `c` has a matching event in `[start, end)`; with `noneBefore`, also none before `start`.
+    @inline(__always)
+    func any(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, noneBefore: Bool) -> Bool {
+        let r = rows(c, start: start, end: end)
+        if noneBefore {
+            for i in r.first..<r.lower where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
+                return false
+            }
+        }
+        for i in r.lower..<r.upper where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
+            return true
+        }
+        return false
+    }
+}
