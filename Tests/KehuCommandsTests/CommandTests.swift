@@ -63,6 +63,8 @@ struct CommandTests {
               plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
               campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
                                       养草 nurturing.
+              reach                   Reach plans (PCT): the right people, content and
+                                      time, with a holdout to measure the effect.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read

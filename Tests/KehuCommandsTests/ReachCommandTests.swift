@@ -25,6 +25,14 @@ import Testing
             "--cap", "1/7d", "--holdout", "10%", "--seed", "20261124",
         ])
 
+        // Bad definitions are usage errors that say what fits.
+        let badChannel = try runKehu(["reach", "define", "x", "--audience", "stage = I", "--content", "c", "--channel", "weibo", "--window", window] + common)
+        #expect(badChannel.status == 64 && badChannel.stderr.contains("--channel must be one of tmall, jd, douyin, wechat_mp, sms, email, app_push"))
+        let badHoldout = try runKehu(["reach", "define", "x", "--audience", "stage = I", "--content", "c", "--channel", "sms", "--window", window, "--holdout", "60%"] + common)
+        #expect(badHoldout.status == 64 && badHoldout.stderr.contains("--holdout must be a share from 0% to 50%"))
+        let badAudience = try runKehu(["reach", "plan", "nope"] + common)
+        #expect(badAudience.status == 1 && badAudience.stderr.contains("no reach plan named 'nope'; there are: interested-no-pay"))
+
         // Plan: the JSON summary adds up, step by step.
         let planned = try JSONSerialization.jsonObject(with: Data(try kehu(["reach", "plan", "interested-no-pay", "--format", "json"]).stdout.utf8)) as! [String: Any]
         let audience = planned["audience"] as! Int

@@ -99,7 +99,9 @@ public enum EffectStatistics {
     public static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
-        let logFront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x)
+        let logBeta: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
+        let logPowers: Double = a * log(x) + b * log(1 - x)
+        let logFront = logBeta + logPowers
         if x > (a + 1) / (a + b + 2) {
             return 1 - exp(logFront) * betaFraction(1 - x, a: b, b: a) / b
         }
