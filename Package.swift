@@ -96,7 +96,12 @@ let package = Package(
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
-        .testTarget(name: "KehuActivationTests", dependencies: ["KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore", "KehuIngest", "KehuModel"]),
+        .testTarget(name: "KehuActivationTests", dependencies: [
+            "KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore", "KehuIngest", "KehuModel",
+            // A local webhook receiver for the reach delivery tests.
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "KehuMembersTests", dependencies: ["KehuMembers", "KehuTesting", "KehuStore", "KehuAnalytics", "KehuModel", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuChartsTests", dependencies: ["KehuCharts"]),
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),

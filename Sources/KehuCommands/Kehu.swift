@@ -15,7 +15,8 @@ public struct Kehu: AsyncParsableCommand {
             AIPLCommand.self, FASTCommand.self, VisitorsCommand.self, NineCommand.self, FunnelCommand.self,
             OrdersCommand.self, RetentionCommand.self, LifecycleCommand.self, RFMCommand.self, ChannelsCommand.self,
             PriceCommand.self, ContentCommand.self, ProfileCommand.self, CLVCommand.self, PlanCommand.self,
-            CampaignCommand.self, TagCommand.self, AudienceCommand.self, MemberCommand.self, ServeCommand.self, KeysCommand.self, FlushCommand.self, CompactCommand.self,
+            CampaignCommand.self, TagCommand.self, AudienceCommand.self, ReachCommand.self, MemberCommand.self, ServeCommand.self, KeysCommand.self,
+            FlushCommand.self, CompactCommand.self,
             DevCommand.self,
         ])
 

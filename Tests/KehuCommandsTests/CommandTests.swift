@@ -69,6 +69,8 @@ struct CommandTests {
               audience                Audiences (人群圈选): combinations of tags and
                                       conditions; sizes, overlap, export per channel,
                                       snapshots.
+              reach                   Reach plans (PCT): the right people, content and
+                                      time, with a holdout to measure the effect.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read

@@ -263,6 +263,48 @@ public final class Catalogue: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3 reach") { db in
+            // Reach plans (KehuActivation): a definition per plan, and per plan one row per
+            // eligible consumer (sent or held out), keyed by the stable consumer id. `seed` holds
+            // the UInt64 seed's bit pattern; `suppress` a JSON array of "tag:NAME" /
+            // "audience:NAME" / "keys:FILE".
+            try db.execute(sql: """
+                CREATE TABLE reach_plan (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    audience TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    window_first TEXT NOT NULL,
+                    window_last TEXT NOT NULL,
+                    hour_first INTEGER NOT NULL,
+                    hour_last INTEGER NOT NULL,
+                    cap_sends INTEGER NOT NULL,
+                    cap_days INTEGER NOT NULL,
+                    suppress TEXT NOT NULL,
+                    holdout_share REAL NOT NULL,
+                    seed INTEGER NOT NULL,
+                    as_of TEXT,
+                    key_prefix TEXT,
+                    created_at INTEGER NOT NULL,
+                    planned_at INTEGER,
+                    as_of_used TEXT
+                );
+                CREATE TABLE reach_send (
+                    plan TEXT NOT NULL,
+                    consumer_id INTEGER NOT NULL,
+                    holdout INTEGER NOT NULL,
+                    channel_key TEXT NOT NULL,
+                    send_at INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('scheduled', 'delivered', 'failed', 'holdout')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    delivered_at INTEGER,
+                    delivered_via TEXT,
+                    last_error TEXT,
+                    PRIMARY KEY (plan, consumer_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX reach_send_time ON reach_send (send_at);
+                """)
+        }
         return migrator
     }
 
