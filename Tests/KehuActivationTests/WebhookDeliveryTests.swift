@@ -72,7 +72,8 @@ actor WebhookReceiver {
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
-            let url = try #require(URL(string: "http://127.0.0.1:\(try #require(client.port))/hook"))
+            let port = try #require(client.port)
+            let url = try #require(URL(string: "http://127.0.0.1:\(port)/hook"))
             // Two retries: three attempts, just what the receiver's 503, 500, 200 needs.
             let webhook = WebhookDelivery(url: url, retries: 2, baseDelay: .milliseconds(5), timeout: 5, concurrency: 2)
 

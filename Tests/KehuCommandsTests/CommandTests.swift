@@ -63,7 +63,6 @@ struct CommandTests {
               plan                    Campaign planning: the GMV gap deduction (用户缺口推演).
               campaign                Campaign rhythm: 种草 seeding, 长草 growing, 拔草 harvest,
                                       养草 nurturing.
-              member                  Members (会员): programme, points, tiers, 招育转留赞 report.
               tag                     Tags (标签): rule tags computed on each snapshot,
                                       imported tags, tags written back after campaigns.
               audience                Audiences (人群圈选): combinations of tags and
@@ -71,6 +70,7 @@ struct CommandTests {
                                       snapshots.
               reach                   Reach plans (PCT): the right people, content and
                                       time, with a holdout to measure the effect.
+              member                  Members (会员): programme, points, tiers, 招育转留赞 report.
               serve                   Run the HTTP server: Segment-compatible ingestion and
                                       the query API.
               keys                    Create, list and revoke a workspace's API keys (read
