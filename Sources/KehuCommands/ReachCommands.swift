@@ -205,7 +205,7 @@ struct ReachPlanCommand: ParsableCommand {
     }
 }
 
-struct ReachDeliverCommand: AsyncParsableCommand {
+struct ReachDeliverCommand: AsyncParsableCommand, AsynchronousCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliver",
         abstract: "Hand a plan's scheduled sends to a file or a webhook; delivered sends are never sent again.")
@@ -242,7 +242,9 @@ struct ReachDeliverCommand: AsyncParsableCommand {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1-64 (got \(concurrency)).") }
     }
 
-    func run() async throws {
+    func run() async throws { try await runAsynchronously() }
+
+    func runAsynchronously() async throws {
         let workspace = try global.openWorkspace()
         let summary: ReachRun.DeliverySummary
         let target: String

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Testing
 import KehuModel
@@ -239,5 +240,21 @@ struct CommandTests {
         #expect(result.stderr.contains("--workspace must be 1-64 characters a-z, 0-9, '-' or '_'"))
         let none = try runKehu(["stats", "--data", "/tmp/kehu-no-such-dir-\(UUID().uuidString)"])
         #expect(none.stderr.contains("run kehu demo"))
+    }
+}
+
+@Suite("command wiring") struct CommandWiringTests {
+    /// Every command, depth first.
+    static func commands(_ root: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
+        [root] + root.configuration.subcommands.flatMap(commands)
+    }
+
+    @Test("every async leaf command is run asynchronously by the executable (else it would print its help and exit 0)")
+    func asyncCommandsAreAwaited() {
+        let leaves = Self.commands(Kehu.self).filter { $0.configuration.subcommands.isEmpty && $0 is any AsyncParsableCommand.Type }
+        #expect(!leaves.isEmpty)
+        for command in leaves {
+            #expect(command is any AsynchronousCommand.Type, "\(command) is async but not an AsynchronousCommand: main.swift would call its synchronous run()")
+        }
     }
 }
