@@ -17,14 +17,14 @@ public final class IngestSession {
     /// The workspace's writer lock, released as soon as the session commits or is abandoned.
     private var lock: FileLock?
     private var fingerprints: FingerprintSet
-    private var keyIDs: [IdentityKey: UInt32] = [:]
+    var keyIDs: [IdentityKey: UInt32] = [:]
     private var previousConsumer: [UInt32]
-    private var newKeys: [(id: UInt32, key: IdentityKey, firstSeen: Int64)] = []
+    var newKeys: [(id: UInt32, key: IdentityKey, firstSeen: Int64)] = []
     private var nextKeyID: UInt32
     /// Links already in the catalogue (packed, sorted).
     private let storedLinks: [UInt64]
     /// Links seen in this session (packed, may repeat; deduplicated at commit).
-    private var sessionLinks: [UInt64] = []
+    var sessionLinks: [UInt64] = []
     /// Raw key text (as the source wrote it) -> key id, across all batches of the session, so
     /// each distinct key is normalised and hashed once.
     private var rawKeys = StringTable()
@@ -33,7 +33,7 @@ public final class IngestSession {
     private var pending = SegmentColumns()
     /// Encodes, writes and fsyncs full segments on a background thread, one at a time.
     private let writer: BackgroundSegmentWriter
-    private var finished = false
+    var finished = false
     public let guardLimit: Int
     /// Rows per segment file written by ingest.
     public let segmentRows: Int
@@ -249,49 +249,15 @@ public final class IngestSession {
     private var keep = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
     private var keepCapacity = 1
 
-    /// Links the keys of an identify or alias record (one consumer, no event): each key is
-    /// linked to the strongest of them, as the keys of one event are, so the shared-key guard
-    /// judges them the same way. An alias's `previousID` is the `member:` key of that value when
-    /// one is known (stored or earlier in this session), else its `anon:` key.
-    /// - Complexity: O(keys of the record).
-    public func link(_ record: IdentityLinkRecord) throws(StoreError) {
-        precondition(!finished, "the ingest session is already committed or abandoned")
-        var keys: [IdentityKey] = []
-        for text in record.keys {
-            guard let key = try? IdentityKey.parse(text) else {
-                throw .invalidArgument("an inbox identity link has a malformed identity key")
-            }
-            keys.append(key)
-        }
-        if let previous = record.previousID {
-            let member = IdentityKey(type: .member, value: previous)
-            keys.append(keyIDs[member] != nil ? member : IdentityKey(type: .anon, value: previous))
-        }
-        // A lone key links nothing: it is not registered until an event carries it.
-        let distinct = Set(keys).sorted()
-        guard distinct.count > 1 else { return }
-        var ids: [UInt32] = []
-        for key in distinct {
-            let id = keyID(for: key, firstSeen: record.ts)
-            if let index = newKeyIndex[id], record.ts < newKeys[index].firstSeen { newKeys[index].firstSeen = record.ts }
-            if !ids.contains(id) { ids.append(id) }
-        }
-        guard ids.count > 1 else { return }
-        let anchor = ids.min { (keyTypeOf($0).anchorRank, $0) < (keyTypeOf($1).anchorRank, $1) }!
-        for id in ids {
-            if let link = KeyLink(anchor, id) { sessionLinks.append(link.packed) }
-        }
-    }
-
     /// Index in ``newKeys`` of each key id this session created.
-    private var newKeyIndex: [UInt32: Int] = [:]
+    var newKeyIndex: [UInt32: Int] = [:]
     /// Type per key id (index 0 unused).
     private var keyTypes: [IdentityKeyType]
 
-    private func keyTypeOf(_ id: UInt32) -> IdentityKeyType { keyTypes[Int(id)] }
+    func keyTypeOf(_ id: UInt32) -> IdentityKeyType { keyTypes[Int(id)] }
 
     /// The id of a key, allocating one for a key never seen; `firstSeen` is refined by `add`.
-    private func keyID(for key: IdentityKey, firstSeen: Int64) -> UInt32 {
+    func keyID(for key: IdentityKey, firstSeen: Int64) -> UInt32 {
         if let id = keyIDs[key] { return id }
         let id = nextKeyID
         nextKeyID += 1
