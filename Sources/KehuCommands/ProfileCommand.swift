@@ -24,11 +24,17 @@ struct ProfileCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The day (default: the last day with data).", valueName: "YYYY-MM-DD"))
     var asOf: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Show the CLV line; --no-clv skips it (the day's first card then does not fit the models on the whole base).")
+    var clv = true
+
     func run() throws {
         let workspace = try global.openWorkspace()
         var arguments = AnalysisArguments()
         arguments.set("consumer", consumer)
         arguments.set("as-of", asOf)
+        arguments.set("clv", clv ? "true" : "false")
         try runAnalysis(.profile(directory: WorkspaceConsumerDirectory(workspace: workspace)), arguments, global: global, format: output.format)
     }
 }

@@ -136,6 +136,21 @@ struct ProfileTests {
             .run(s, AnalysisArguments(["consumer": "member:1", "as-of": "2026-06-30"]))
         #expect((report as? ProfileReport)?.consumerID == p.consumerID)
         #expect(report.rendered(as: .table).contains("重要保持客户"))
+        #expect(p.clvNote != "not computed (clv=false)")
+
+        // Without the CLV line (clv=false): the same card, and the CLV row says it was not asked for.
+        let noCLV = try Analysis.profile(directory: PlainDirectory(workspace: workspace))
+            .run(s, AnalysisArguments(["consumer": "member:1", "as-of": "2026-06-30", "clv": "false"]))
+        let card = try #require(noCLV as? ProfileReport)
+        #expect(card.clv == nil)
+        #expect(card.clvNote == "not computed (clv=false)")
+        #expect(card.rfm == p.rfm)
+        #expect(card.stageHistory == p.stageHistory)
+        #expect(card.price == p.price)
+        #expect(noCLV.rendered(as: .table).contains("not computed (clv=false)"))
+        #expect(throws: AnalysisError.self) {
+            try Analysis.profile.run(s, AnalysisArguments(["consumer": "#\(p.consumerID)", "clv": "maybe"]))
+        }
     }
 
     @Test("a consumer without purchases has no RFM and no CLV, and says so")

@@ -235,8 +235,11 @@ struct Entry {
         Entry("retention", nil, ["from": nil]),
         Entry("lifecycle", nil, ["from": nil]),
         Entry("rfm"),
-        // One consumer's card: see ``RunCommand/profileConsumer(_:purchases:)``.
-        Entry("profile"),
+        // One consumer's card: see ``RunCommand/profileConsumer(_:purchases:)``. Without the CLV
+        // line, the work the SQL does; then the default card, whose first run fits BG/NBD and
+        // Gamma-Gamma on the whole base (no SQL: the fit's peer is lifetimes, run-clv.sh).
+        Entry("profile", nil, ["clv": "false"]),
+        Entry("profile-clv", "profile"),
         Entry("channels"),
         Entry("price"),
         Entry("content"),
