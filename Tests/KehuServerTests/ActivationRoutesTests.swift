@@ -9,12 +9,13 @@ import KehuTesting
 import Testing
 @testable import KehuServer
 
-/// Hand-built data for the activation API: four consumers, as of 2026-06-14 (the last day with data).
+/// Hand-built data for the activation API: four consumers, as of 2026-06-12 (the last day with
+/// data: c2's cart). Stage breakdowns list `-` (no stage) first, then A, I, P, L.
 ///
-/// | consumer | keys | events (20:00 Shanghai) | stage as of 06-14 | channels |
+/// | consumer | keys | events (20:00 Shanghai) | stage as of 06-12 | channels |
 /// |---|---|---|---|---|
 /// | c1 | buyer:tm_b1, member:m1, phone 13800138001 (hashed) | views 06-01..03 tmall, pay 06-05 ¥100 | P (one purchase, no review) | tmall |
-/// | c2 | buyer:tm_b2, openid:o2 | views 06-01..03 tmall, cart 06-12 | I (cart in 15 days) | tmall |
+/// | c2 | buyer:tm_b2, openid:o2 | views 06-01..03 tmall, cart 06-12 | I (cart on the day) | tmall |
 /// | c3 | openid:o3, member:m3 | views 06-01..03 and 06-10 wechat_mp | A (views in 15 days) | wechat_mp |
 /// | c4 | buyer:tm_b4 | views 06-01..03 jd, pays 06-04 ¥200 and 06-06 ¥300 tmall | L (two purchases) | jd, tmall |
 ///
@@ -95,7 +96,7 @@ struct ActivationRoutesTests {
             // buyers = P or L = {c1, c4}; cli_l = {c4}; 加购 = a cart in 30 days = {c2}.
             var response = try await client.call(.get, "/v1/tags", fixture.aRead)
             #expect(response.status == .ok, "\(response.text)")
-            #expect(response.json["asOf"] == .string("2026-06-14") && response.json["consumers"] == .number("4"))
+            #expect(response.json["asOf"] == .string("2026-06-12") && response.json["consumers"] == .number("4"))
             #expect(response.json["title"] == .string("Tags 标签"))
             guard case .array(let lines)? = response.json["tags"] else {
                 Issue.record("no tags: \(response.text)")
@@ -107,7 +108,7 @@ struct ActivationRoutesTests {
             response = try await client.call(.get, "/v1/tags/buyers", fixture.aRead)
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["size"] == .number("2") && response.json["kind"] == .string("rule"))
-            #expect(groups(response.json["byStage"]) == ["A=0", "I=0", "P=1", "L=1"])
+            #expect(groups(response.json["byStage"]) == ["-=0", "A=0", "I=0", "P=1", "L=1"])
             #expect(groups(response.json["byChannel"]) == ["tmall=2", "jd=1"])
             #expect(response.json["title"] == .string("Tag 标签 buyers"))
             // As of 06-03 nobody had paid yet.
@@ -143,7 +144,7 @@ struct ActivationRoutesTests {
                 .post, "/v1/tags/vip/import", fixture.aWrite, #"{"keys": ["13800138001"], "key-type": "phone", "description": "VIP 名单"}"#)
             #expect(response.status == .ok && response.json["matched"] == .number("1"), "\(response.text)")
             response = try await client.call(.get, "/v1/tags/vip", fixture.aRead)
-            #expect(response.json["size"] == .number("1") && groups(response.json["byStage"]) == ["A=0", "I=0", "P=1", "L=0"], "\(response.text)")
+            #expect(response.json["size"] == .number("1") && groups(response.json["byStage"]) == ["-=0", "A=0", "I=0", "P=1", "L=0"], "\(response.text)")
 
             // An imported tag cannot be redefined by a rule.
             response = try await client.call(.put, "/v1/tags/vip", fixture.aWrite, #"{"expression": "stage = P"}"#)
@@ -230,7 +231,7 @@ struct ActivationRoutesTests {
             // target: stages I 1 (c2), P 1 (c1), L 1 (c4); channels tmall 3, jd 1.
             response = try await client.call(.get, "/v1/audiences/target", fixture.aRead)
             #expect(response.status == .ok && response.json["size"] == .number("3"), "\(response.text)")
-            #expect(groups(response.json["byStage"]) == ["A=0", "I=1", "P=1", "L=1"])
+            #expect(groups(response.json["byStage"]) == ["-=0", "A=0", "I=1", "P=1", "L=1"])
             #expect(groups(response.json["byChannel"]) == ["tmall=3", "jd=1"])
             #expect(response.json["expression"] == .string("tag:buyers or tag:加购") && response.json["description"] == .string("618"))
 
@@ -259,7 +260,7 @@ struct ActivationRoutesTests {
                 Issue.record("no snapshot: \(response.text)")
                 return
             }
-            #expect(taken[0]["size"] == .number("3") && taken[0]["withoutKey"] == .number("0") && taken[0]["asOf"] == .string("2026-06-14"))
+            #expect(taken[0]["size"] == .number("3") && taken[0]["withoutKey"] == .number("0") && taken[0]["asOf"] == .string("2026-06-12"))
             response = try await client.call(.post, "/v1/audiences/target/snapshots", fixture.aWrite, #"{"as-of": "2026-06-03"}"#)
             guard case .array(let second)? = response.json["snapshots"] else { return }
             // As of 06-03 nobody had paid or carted: target is empty.
@@ -282,7 +283,7 @@ struct ActivationRoutesTests {
         try AudienceStore(workspace: fixture.a).define(name: "cli", expression: "stage = L")
         try await fixture.test { client in
             let response = try await client.call(.get, "/v1/audiences/cli", fixture.aRead)
-            #expect(response.json["size"] == .number("1") && groups(response.json["byStage"]) == ["A=0", "I=0", "P=0", "L=1"], "\(response.text)")
+            #expect(response.json["size"] == .number("1") && groups(response.json["byStage"]) == ["-=0", "A=0", "I=0", "P=0", "L=1"], "\(response.text)")
         }
     }
 
