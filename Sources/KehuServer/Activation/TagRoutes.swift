@@ -68,11 +68,12 @@ struct TagRoutes: Sendable {
             do { buffer = try await request.body.collect(upTo: Self.maxImportBytes) } catch {
                 throw APIError.tooLarge("the body is larger than \(Self.maxImportBytes / 1024 / 1024) MB; import the keys in several tags, or with kehu tag import")
             }
-            let keys = try Self.importKeys(buffer.readableBytesView, hasher: served.hasher)
-            let (summary, created) = try await A.run { () throws -> (TagImportSummary, Bool) in
+            // Off the event loops: hashing a few hundred thousand phones takes a while.
+            let (keys, summary, created) = try await A.run { () throws -> (ImportKeys, TagImportSummary, Bool) in
+                let keys = try Self.importKeys(buffer.readableBytesView, hasher: served.hasher)
                 let store = TagStore(workspace: served.workspace)
                 let existed = try store.tag(named: name) != nil
-                return (try store.importKeys(name: name, keys: keys.keys, description: keys.description), !existed)
+                return (keys, try store.importKeys(name: name, keys: keys.keys, description: keys.description), !existed)
             }
             let answer: JSONValue = .object([
                 "name": .s(name), "given": .int(keys.given), "bad": .int(keys.bad.count),
@@ -102,7 +103,7 @@ struct TagRoutes: Sendable {
     }
 
     /// The keys of an import body, hashed as at ingest.
-    struct ImportKeys {
+    struct ImportKeys: Sendable {
         var keys: [IdentityKey] = []
         /// Entries given.
         var given = 0
