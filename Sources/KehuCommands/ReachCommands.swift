@@ -131,47 +131,6 @@ struct ReachListCommand: ParsableCommand {
     }
 }
 
-/// The plans with their send counts, for `kehu reach list`.
-struct ReachPlanList: Report {
-    var plans: [ReachPlan]
-    var counts: [String: [ReachStore.Status: Int]]
-
-    var title: String { "Reach plans" }
-    var parameters: [ReportParameter] { [] }
-
-    private enum CodingKeys: String, CodingKey { case plans }
-    private struct Entry: Encodable {
-        var plan: ReachPlan
-        var scheduled, delivered, failed, holdout: Int
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(plans.map { plan in
-            let n = counts[plan.name] ?? [:]
-            return Entry(plan: plan, scheduled: n[.scheduled] ?? 0, delivered: n[.delivered] ?? 0, failed: n[.failed] ?? 0, holdout: n[.holdout] ?? 0)
-        }, forKey: .plans)
-    }
-
-    func tables() -> [TextTable] {
-        var table = TextTable(
-            headers: ["plan", "channel", "content", "window", "cap", "holdout", "audience", "scheduled", "delivered", "failed", "held out"],
-            alignments: [.left, .left, .left, .left, .left, .right, .left, .right, .right, .right, .right])
-        for plan in plans {
-            let n = counts[plan.name] ?? [:]
-            table.rows.append([
-                plan.name, plan.channel.rawValue, plan.content, plan.window.description, plan.cap.description,
-                Figures.percent(Int((plan.holdoutShare * 1000).rounded()), 1000), plan.audience,
-                Figures.grouped(n[.scheduled] ?? 0), Figures.grouped(n[.delivered] ?? 0), Figures.grouped(n[.failed] ?? 0),
-                Figures.grouped(n[.holdout] ?? 0),
-            ])
-        }
-        let suppressed = plans.filter { !$0.suppressions.isEmpty }
-        table.footnotes = suppressed.map { "\($0.name) suppresses " + $0.suppressions.map(\.description).joined(separator: ", ") }
-        return [table]
-    }
-}
-
 struct ReachPlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -192,7 +151,10 @@ struct ReachPlanCommand: ParsableCommand {
             guard let data = snapshot.dataDays else { throw ReachError.invalid("the workspace has no events yet") }
             let asOf = plan.audienceDay(lastDataDay: data.last)
             let audience = try ReachAudiences.audience(plan.audience, snapshot: snapshot, asOf: asOf, in: workspace)
-            let suppressed = try ReachAudiences.suppressed(plan.suppressions, snapshot: snapshot, asOf: asOf, in: workspace)
+            let hasher = KeyHasher(salt: workspace.salt)
+            let suppressed = try ReachAudiences.suppressed(plan.suppressions, snapshot: snapshot, asOf: asOf, in: workspace) { type, value in
+                try hasher.identityKey(type: type, value: value)
+            }
             let schedule = try ReachRun.schedule(
                 plan, snapshot: snapshot, asOf: asOf, audience: audience, suppressed: suppressed, in: workspace, dryRun: dryRun)
             emit(ReachPlanReport(schedule, dryRun: dryRun), format: output.format)
@@ -337,44 +299,5 @@ struct ReachEffectCommand: ParsableCommand {
             Terminal.error("kehu reach effect: \(error)")
             throw ExitCode(1)
         }
-    }
-}
-
-/// Turns a plan's audience and suppression lists into consumer sets of a snapshot.
-enum ReachAudiences {
-    /// A saved audience by name, or else the text as an audience expression, on day `asOf`.
-    static func audience(_ text: String, snapshot: Snapshot, asOf: Day, in workspace: Workspace) throws -> ConsumerSet {
-        let tags = TagStore(workspace: workspace)
-        let store = AudienceStore(workspace: workspace)
-        if let saved = try? store.audience(named: text) {
-            return try saved.evaluate(in: snapshot, asOf: asOf, tags: tags)
-        }
-        return try Audience(name: "plan", expression: text).evaluate(in: snapshot, asOf: asOf, tags: tags)
-    }
-
-    /// The union of the suppression lists.
-    static func suppressed(_ lists: [Suppression], snapshot: Snapshot, asOf: Day, in workspace: Workspace) throws -> ConsumerSet {
-        var out = ConsumerSet(capacity: snapshot.consumerCount)
-        let tags = TagStore(workspace: workspace)
-        for list in lists {
-            switch list.kind {
-            case .tag:
-                out = out.union(try tags.members(of: list.value, in: snapshot, asOf: asOf))
-            case .audience:
-                let saved = try AudienceStore(workspace: workspace).audience(named: list.value)
-                out = out.union(try saved.evaluate(in: snapshot, asOf: asOf, tags: tags))
-            case .keys:
-                let hasher = KeyHasher(salt: workspace.salt)
-                let file = try KeyFile.read(path: list.value) { type, value in try hasher.identityKey(type: type, value: value) }
-                if let bad = file.badLines.first {
-                    throw ReachError.badKeyFile(path: list.value, line: bad.line, reason: bad.reason)
-                }
-                let ids = try ReachStore.consumers(holding: file.keys.map(\.description), in: workspace)
-                for id in ids {
-                    if let id, let c = snapshot.denseIndex(ofConsumer: id) { out.insert(c) }
-                }
-            }
-        }
-        return out
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KehuActivation
 import KehuAnalytics
 import KehuModel
 import KehuPlan
@@ -223,9 +224,17 @@ struct QueryTests {
             try fixture.a.buildSnapshot(), AnalysisArguments(try Self.requiredArguments("plan-gap", workspace: fixture.a)))
         try PlanStore.save(try #require(plan as? GapPlan), name: "sync", in: fixture.a)
         try PlanStore.define(CampaignDefinition(name: "sync", harvest: DayRange(try Day.parse("2026-06-12"), try Day.parse("2026-06-14"))), in: fixture.a)
+        // A tag, an audience and a reach plan named `sync`, so the activation routes under
+        // /v1/tags/{name}, /v1/audiences/{name} and /v1/reach/plans/{name} answer.
+        try TagStore(workspace: fixture.a).define(name: "sync", expression: "stage != none")
+        try AudienceStore(workspace: fixture.a).define(name: "sync", expression: "tag:sync")
+        try ReachStore.define(
+            ReachPlan(name: "sync", audience: "sync", content: "c", channel: .tmall,
+                      window: SendWindow(days: DayRange(try Day.parse("2026-06-16"), try Day.parse("2026-06-18")))),
+            in: fixture.a)
         try await fixture.test { client in
             for operation in operations {
-                let uri = operation.path.hasPrefix("/v1/") ? operation.path.replacingOccurrences(of: "{name}", with: "sync") : operation.path
+                let uri = operation.path.hasPrefix("/v1/") ? operation.path.replacingOccurrences(of: "{name}", with: "sync").replacingOccurrences(of: "{other}", with: "sync") : operation.path
                 let response = try await client.execute(
                     uri: uri, method: .init(operation.method)!, headers: basic(fixture.aWrite), body: buffer("{}"))
                 // A templated path ({key}) reaches its handler, which may answer 404 for the

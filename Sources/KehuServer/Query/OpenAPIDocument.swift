@@ -56,6 +56,7 @@ enum OpenAPIDocument {
             ])
         }
         planningPaths(into: &paths, errorResponses: errorResponses)
+        activationPaths(into: &paths, errorResponses: errorResponses)
         // Members (docs/members.md).
         let keyParameter: JSONValue = .object([
             "name": .s("key"), "in": .s("path"), "required": .bool(true),
@@ -289,6 +290,7 @@ enum OpenAPIDocument {
                 "success": .object(["type": .s("boolean"), "const": .bool(false)]),
                 "code": .object(["type": .s("string"), "description": .s("As error.code, where the Segment SDKs read it.")]),
                 "message": .object(["type": .s("string"), "description": .s("As error.message.")]),
+                "column": .object(["type": .s("integer"), "description": .s("bad_expression only: the 1-based column (in characters) of the mistake.")]),
                 "error": .object([
                     "type": .s("object"),
                     "properties": .object(["code": .object(["type": .s("string")]), "message": .object(["type": .s("string")])]),
@@ -316,7 +318,7 @@ enum OpenAPIDocument {
                 "bearerAuth": .object(["type": .s("http"), "scheme": .s("bearer"), "description": .s("Authorization: Bearer kh_WORKSPACE_SECRET")]),
                 "sessionCookie": .object(["type": .s("apiKey"), "in": .s("cookie"), "name": .s(SessionStore.cookieName), "description": .s("Set by POST /session.")]),
             ]),
-            "schemas": .object([
+            "schemas": .object(activationSchemas().merging([
                 "Error": error,
                 "Message": message,
                 "Batch": .object([
@@ -386,12 +388,12 @@ enum OpenAPIDocument {
                     ]),
                     "additionalProperties": .bool(true),
                 ]),
-            ]),
+            ]) { a, _ in a }),
             "responses": .object([
                 "BadRequest": errorResponse("A field or parameter is wrong; the message names it."),
                 "Unauthorized": errorResponse("No valid API key."),
                 "Forbidden": errorResponse("The key's role does not allow this (e.g. a read key on ingestion)."),
-                "NotFound": errorResponse("No such analysis, plan, campaign or member."),
+                "NotFound": errorResponse("No such analysis, plan, campaign, member, tag, audience or reach plan; the message lists the names there are."),
                 "PayloadTooLarge": errorResponse("The body is larger than 500 KB."),
             ]),
         ])

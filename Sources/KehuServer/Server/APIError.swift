@@ -13,11 +13,15 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// `payload_too_large`, `internal`.
     public let code: String
     public let message: String
+    /// For a mistake in an audience or tag expression: its 1-based column (in characters), sent
+    /// as `column` beside `code` and in `error`.
+    public var column: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, column: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.column = column
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -33,7 +37,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, code: "internal", message) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(ErrorBody(code: code, message: message, error: .init(code: code, message: message)))
+        let data = try JSONEncoder().encode(ErrorBody(code: code, message: message, column: column, error: .init(code: code, message: message, column: column)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized {
             headers[.wwwAuthenticate] = "Basic realm=\"kehu\", Bearer realm=\"kehu\""
@@ -57,9 +61,11 @@ private struct ErrorBody: Encodable {
     struct Detail: Encodable {
         let code: String
         let message: String
+        let column: Int?
     }
     var success = false
     let code: String
     let message: String
+    let column: Int?
     let error: Detail
 }

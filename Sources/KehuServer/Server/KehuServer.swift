@@ -26,6 +26,7 @@ public enum KehuServer {
         QueryRoutes(authenticator: authenticator).register(on: router)
         PlanningRoutes(authenticator: authenticator).register(on: router)
         MemberRoutes(authenticator: authenticator).register(on: router)
+        ActivationRoutes(authenticator: authenticator).register(on: router)
         DashboardRoutes(authenticator: authenticator, links: signInLinks).register(on: router)
         return router
     }
