@@ -294,38 +294,38 @@ struct ActivationRoutesTests {
         let hashedPhone = try KeyHasher(salt: fixture.a.salt).identityKey(raw: "phone:" + ActivationData.phone).value
         try await fixture.test { client in
             // target = {c1, c2, c4}: tmall buyer ids for all three.
-            var response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall", fixture.aRead)
+            var response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall", fixture.aWrite)
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["exported"] == .number("3") && response.json["withoutKey"] == .number("0") && response.json["keyType"] == .string("buyer"))
             #expect(response.json["keys"]?.serializedText == #"[{"consumerId":1,"key":"tm_b1","keyType":"buyer"},{"consumerId":2,"key":"tm_b2","keyType":"buyer"},{"consumerId":4,"key":"tm_b4","keyType":"buyer"}]"#)
             #expect(response.json["total"] == .number("3") && response.json["next"] == .null && response.json["file"] == nil)
             // WeChat: only c2 has an openid (c3 has one but is not in the audience); 2 without.
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=wechat_mp", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=wechat_mp", fixture.aWrite)
             #expect(response.json["exported"] == .number("1") && response.json["withoutKey"] == .number("2"), "\(response.text)")
             #expect(response.json["keys"]?.serializedText == #"[{"consumerId":2,"key":"o2","keyType":"openid"}]"#)
             // SMS: c1's phone, as the salted digest stored at ingest.
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=sms", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=sms", fixture.aWrite)
             #expect(response.json["keys"]?.serializedText == #"[{"consumerId":1,"key":"\#(hashedPhone)","keyType":"phone"}]"#, "\(response.text)")
             // Pages of 2.
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=2", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=2", fixture.aWrite)
             #expect(response.json["next"] == .number("2") && response.json["limit"] == .number("2"))
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=2&offset=2", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=2&offset=2", fixture.aWrite)
             #expect(response.json["keys"]?.serializedText == #"[{"consumerId":4,"key":"tm_b4","keyType":"buyer"}]"# && response.json["next"] == .null)
             // CSV: every row, the counts in headers.
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=wechat_mp&format=csv", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=wechat_mp&format=csv", fixture.aWrite)
             #expect(response.status == .ok && response.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(response.text == "consumer_id,key_type,key\n2,openid,o2\n")
             #expect(response.headers[.init("Kehu-Without-Key")!] == "2" && response.headers[.init("Kehu-Consumers")!] == "3")
 
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=fax", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=fax", fixture.aWrite)
             #expect(response.status == .badRequest && response.errorMessage == "channel: expected one of tmall, jd, douyin, wechat_mp, sms, email, crm (got 'fax')")
-            response = try await client.call(.get, "/v1/audiences/target/export", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export", fixture.aWrite)
             #expect(response.status == .badRequest && response.errorMessage?.hasPrefix("channel: missing") == true)
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&format=xml", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&format=xml", fixture.aWrite)
             #expect(response.status == .badRequest && response.errorMessage == "format: expected json or csv (got 'xml')")
-            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=0", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall&limit=0", fixture.aWrite)
             #expect(response.status == .badRequest && response.errorMessage == "limit: expected a whole number from 1 to 10000")
-            response = try await client.call(.get, "/v1/audiences/nope/export?channel=tmall", fixture.aRead)
+            response = try await client.call(.get, "/v1/audiences/nope/export?channel=tmall", fixture.aWrite)
             #expect(response.status == .notFound && response.errorMessage == "no audience called 'nope' (defined: target)")
         }
     }
@@ -352,6 +352,9 @@ struct ActivationRoutesTests {
                 let response = try await client.call(method, path, nil, "{}")
                 #expect(response.status == .unauthorized, "\(method) \(path)")
             }
+            // Exported keys leave Kehu: a read key gets 403 there too.
+            let export = try await client.call(.get, "/v1/audiences/target/export?channel=tmall", fixture.aRead)
+            #expect(export.status == .forbidden, "\(export.text)")
             for write in Self.writes {
                 let response = try await client.call(write.method, write.path, fixture.aRead, write.body)
                 #expect(response.status == .forbidden, "\(write.method) \(write.path): \(response.text)")

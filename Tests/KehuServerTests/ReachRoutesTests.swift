@@ -60,7 +60,7 @@ struct ReachRoutesTests {
             #expect(response.json["sends"] == .string("/v1/reach/plans/p618/sends"))
             #expect(response.json["title"] == .string("Reach plan p618"))
 
-            response = try await client.call(.get, "/v1/reach/plans/p618/sends", fixture.aRead)
+            response = try await client.call(.get, "/v1/reach/plans/p618/sends", fixture.aWrite)
             #expect(response.status == .ok && response.json["total"] == .number("3"), "\(response.text)")
             guard case .array(let sends)? = response.json["sends"] else { return }
             #expect(sends.map { $0["consumerId"] } == [.number("1"), .number("2"), .number("4")])
@@ -69,10 +69,10 @@ struct ReachRoutesTests {
             #expect(sends.map { $0["channelKey"] } == [.string("buyer:tm_b1"), .string("buyer:tm_b2"), .string("buyer:tm_b4")])
             #expect(sends.allSatisfy { $0["sendAtLocal"] == .string("2026-06-16T20:00:00.000+08:00") })
             #expect(sends.allSatisfy { $0["sendAt"] == .number(String(TestClock.at(2026, 6, 16, hour: 20))) })
-            response = try await client.call(.get, "/v1/reach/plans/p618/sends?limit=2&offset=1", fixture.aRead)
+            response = try await client.call(.get, "/v1/reach/plans/p618/sends?limit=2&offset=1", fixture.aWrite)
             guard case .array(let page)? = response.json["sends"] else { return }
             #expect(page.map { $0["consumerId"] } == [.number("2"), .number("4")] && response.json["next"] == .null)
-            response = try await client.call(.get, "/v1/reach/plans/p618/sends?format=csv", fixture.aRead)
+            response = try await client.call(.get, "/v1/reach/plans/p618/sends?format=csv", fixture.aWrite)
             #expect(response.text == """
                 consumer_id,holdout,channel_key,send_at,status,attempts
                 1,false,buyer:tm_b1,2026-06-16T20:00:00.000+08:00,scheduled,0
@@ -217,8 +217,11 @@ struct ReachRoutesTests {
 
             response = try await client.call(.get, "/v1/reach/plans", fixture.bRead)
             #expect(response.json["plans"] == .array([]), "\(response.text)")
+            // The sends carry channel keys: a read key gets 403 even in its own workspace.
+            response = try await client.call(.get, "/v1/reach/plans/p618/sends", fixture.aRead)
+            #expect(response.status == .forbidden, "\(response.text)")
             for path in ["/v1/reach/plans/p618", "/v1/reach/plans/p618/sends", "/v1/reach/plans/p618/effect"] {
-                response = try await client.call(.get, path, fixture.bRead)
+                response = try await client.call(.get, path, path.hasSuffix("/sends") ? fixture.bWrite : fixture.bRead)
                 #expect(response.status == .notFound && response.errorMessage == "no reach plan named 'p618'; define one with PUT /v1/reach/plans/{name}", "\(path)")
             }
             response = try await client.call(.post, "/v1/reach/plans/p618/schedule", fixture.bWrite)

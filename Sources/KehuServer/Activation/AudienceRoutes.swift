@@ -78,8 +78,9 @@ struct AudienceRoutes: Sendable {
             }
             return Response.json(body)
         }
+        // Identity keys leave Kehu only with a write key: a read key (the dashboard's) sees sizes.
         router.get("/v1/audiences/{name}/export") { request, context in
-            let served = try await authenticator.authorize(request, context: context, need: .read)
+            let served = try await authenticator.authorize(request, context: context, need: .write)
             let name = A.pathName(context)
             let query = try A.query(request, allowed: ["channel", "as-of", "format", "offset", "limit"], of: "GET /v1/audiences/{name}/export")
             guard let channelName = query["channel"] else {

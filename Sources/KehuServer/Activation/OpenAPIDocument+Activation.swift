@@ -131,7 +131,7 @@ extension OpenAPIDocument {
         ])
         paths["/v1/audiences/{name}/export"] = .object([
             "get": get(
-                "exportAudience", "The identity keys a channel can use for the audience's consumers, one per consumer, and the count without such a key (kehu audience export).",
+                "exportAudience", "The identity keys a channel can use for the audience's consumers, one per consumer, and the count without such a key (kehu audience export). Needs a write key: keys leave Kehu.",
                 [audienceName, .object([
                     "name": .s("channel"), "in": .s("query"), "required": .bool(true), "description": .s("Where the audience is sent."),
                     "schema": .object(["type": .s("string"), "enum": .array(ExportChannel.allCases.map { .s($0.rawValue) })]),
@@ -169,7 +169,7 @@ extension OpenAPIDocument {
         ])
         paths["/v1/reach/plans/{name}/sends"] = .object([
             "get": get(
-                "reachPlanSends", "The stored schedule's rows: consumer id, holdout, channel key, send time, status, attempts.", [planName] + paging,
+                "reachPlanSends", "The stored schedule's rows: consumer id, holdout, channel key, send time, status, attempts. Needs a write key: keys leave Kehu.", [planName] + paging,
                 "{\"plan\", \"sends\": [...], \"offset\", \"limit\", \"total\", \"next\"}; with format=csv, text/csv.", schema: object,
                 conflict: "not_planned: schedule the plan first.")
         ])

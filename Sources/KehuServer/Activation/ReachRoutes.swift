@@ -81,8 +81,9 @@ struct ReachRoutes: Sendable {
             }
             return Response.json(answer)
         }
+        // The sends carry each consumer's channel key: keys leave Kehu only with a write key.
         router.get("/v1/reach/plans/{name}/sends") { request, context in
-            let served = try await authenticator.authorize(request, context: context, need: .read)
+            let served = try await authenticator.authorize(request, context: context, need: .write)
             let name = A.pathName(context)
             let query = try A.query(request, allowed: ["format", "offset", "limit"], of: "GET /v1/reach/plans/{name}/sends")
             let csv = try A.wantsCSV(query)
