@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "KehuGeneratorTests", dependencies: ["KehuGenerator"]),
         .testTarget(name: "KehuPredictTests", dependencies: ["KehuPredict"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuServerTests", dependencies: [
-            "KehuServer", "KehuStore", "KehuModel", "KehuIngest", "KehuAnalytics", "KehuPlan", "KehuMembers", "KehuTesting", "CZlib",
+            "KehuServer", "KehuStore", "KehuModel", "KehuIngest", "KehuAnalytics", "KehuPlan", "KehuActivation", "KehuMembers", "KehuTesting", "CZlib",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
