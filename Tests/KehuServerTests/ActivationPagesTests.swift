@@ -162,8 +162,9 @@ struct ActivationPagesTests {
             #expect(response.status == .ok, "\(html.suffix(800))")
             #expect(DashboardPageTests.chartCount(html) == 2)
             #expect(html.contains(Self.value("Both A∩B", "4")) && html.contains(Self.value("Jaccard", "0.5000")))
-            #expect(html.contains("<td class=\"\">A only</td><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">100.0%</td>"))
-            #expect(html.contains("<td class=\"\">B only</td><td class=\"num\">0</td>"))
+            #expect(html.contains("<td class=\"\">A only</td><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">–</td>"))
+            #expect(html.contains("<td class=\"\">B only</td><td class=\"num\">0</td><td class=\"num\">–</td><td class=\"num\">0.0%</td>"))
+            #expect(html.contains("<td class=\"\">A and B</td><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">100.0%</td>"))
             response = try await client.execute(uri: "/audiences?a=all_viewers&b=nope", method: .get, headers: cookie)
             #expect(response.status == .badRequest && response.text.contains("b &#39;nope&#39;") && response.text.contains("all_viewers, jd_fans"))
         }
@@ -206,7 +207,7 @@ struct ActivationPagesTests {
             // Holdout b2, b3, b4, b6 — b3 ¥100: 1 / 4 = 25.0%, ¥25.00 each.
             // Uplift +25.00pp (relative +100.0%), GMV +¥50.00 (+200.0%).
             #expect(html.contains(Self.value("触达组转化率", "50.0%")) && html.contains(Self.value("对照组转化率", "25.0%")))
-            #expect(html.contains(Self.value("转化率提升", "+25.00 个百分点")) && html.contains(Self.value("人均 GMV 提升", "+¥50.00")))
+            #expect(html.contains(Self.value("转化率提升", "+25.00pp")) && html.contains(Self.value("人均 GMV 提升", "+¥50.00")))
             #expect(html.contains("<td class=\"\">触达组</td><td class=\"num\">4</td><td class=\"num\">2</td><td class=\"num\">50.0%</td><td class=\"num\">¥300.00</td><td class=\"num\">¥75.00</td>"))
             #expect(html.contains("<td class=\"\">对照组</td><td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">25.0%</td><td class=\"num\">¥100.00</td><td class=\"num\">¥25.00</td>"))
             // Newcombe for 2/4 against 1/4: Wilson 2/4 = [0.150039, 0.849961], 1/4 = [0.045587,
@@ -252,12 +253,14 @@ struct ActivationPagesTests {
             #expect(html.contains("<td class=\"\">首购</td><td class=\"num\">2</td><td class=\"num\">100.0%</td>"))
             #expect(html.contains("<td class=\"\">复购</td><td class=\"num\">1</td><td class=\"num\">50.0%</td>"))
             // 育: both bought in the period, so neither is nurtured.
-            #expect(html.contains("<td class=\"\">育 互动未购</td><td class=\"num\">0</td>"))
+            #expect(html.contains("<td class=\"\">育 互动未购</td><td class=\"\">浏览、收藏或加购，未购买</td><td class=\"num\">0</td>"))
+            #expect(html.contains("<td class=\"\">转 首购</td><td class=\"\">入会后中位 5 天首购</td><td class=\"num\">2</td>"))
             // Points: issued 100 + 50 + 200 = 350 (dated at the payments), redeemed 30; 4 entries.
             #expect(html.contains(Self.value("积分发放", "350")) && html.contains("兑换 30 · 过期 0"))
             #expect(html.contains("4 条积分流水"))
             // Tiers: both normal (150 − 30 and 200 points earned, under 1,000), holding 120 + 200.
-            #expect(html.contains("<td class=\"\">普通会员</td><td class=\"\">normal</td>"))
+            #expect(html.contains("<td class=\"\">普通会员</td><td class=\"\">normal</td><td class=\"num\">0 积分</td>"))
+            #expect(html.contains("<td class=\"num\">1,000 积分</td>"))
             #expect(html.contains("<td class=\"num\">2</td><td class=\"num\">100.0%</td><td class=\"num\">320</td>"), "\(html.suffix(3000))")
             // Joined by channel: one each through jd and tmall.
             #expect(html.contains("<td class=\"\">jd</td><td class=\"num\">1</td><td class=\"num\">50.0%</td>"))

@@ -201,10 +201,14 @@ enum AudiencesPage {
             .init(label: l.text("交集 A∩B", "Both A∩B"), value: l.count(report.both), note: l.text("并集 \(l.count(report.union))", "union \(l.count(report.union))")),
             .init(label: "Jaccard", value: report.jaccard.map { String(format: "%.4f", $0) } ?? "–", note: "|A∩B| / |A∪B|"),
         ])
-        let rows = [("A", report.firstSize), ("B", report.secondSize), (l.text("A 与 B", "A and B"), report.both),
-                    (l.text("仅 A", "A only"), report.firstSize - report.both), (l.text("仅 B", "B only"), report.secondSize - report.both),
-                    (l.text("A 或 B", "A or B"), report.union)].map { label, n in
-            [label, l.count(n), l.percent(n, of: report.firstSize), l.percent(n, of: report.secondSize)]
+        // Shares only of the audience a row is part of (a share of B above 100% reads as an error).
+        let both = report.both
+        let rows: [[String]] = [
+            ("A", report.firstSize, true, false), ("B", report.secondSize, false, true), (l.text("A 与 B", "A and B"), both, true, true),
+            (l.text("仅 A", "A only"), report.firstSize - both, true, false), (l.text("仅 B", "B only"), report.secondSize - both, false, true),
+            (l.text("A 或 B", "A or B"), report.union, false, false),
+        ].map { label, n, ofA, ofB in
+            [label, l.count(n), ofA ? l.percent(n, of: report.firstSize) : "–", ofB ? l.percent(n, of: report.secondSize) : "–"]
         }
         return HTML.card(
             title, note: "A = \(a) · B = \(b) · \(c.asOfNote)",

@@ -32,7 +32,7 @@ enum MembersPage {
 
         var html = HTML.kpis([
             .init(label: l.text("期末会员", "Members at the end"), value: l.count(report.membersAtEnd), note: l.text("期初 \(l.count(report.membersAtStart))", "\(l.count(report.membersAtStart)) at the start")),
-            .init(label: l.text("招 新入会", "Recruited"), value: l.count(report.recruited), note: c.periodNote),
+            .init(label: l.text("招 新入会", "Recruited"), value: l.count(report.recruited), note: l.text("本期", "this period")),
             .init(label: l.text("转 首购", "Converted"), value: l.count(report.converted),
                   note: report.medianDaysToFirstPurchase.map { l.text("入会后中位 \(days($0)) 天", "median \(days($0)) days after joining") }),
             .init(label: l.text("留 复购", "Retained"), value: l.count(report.repeatBuyers), note: nil),
@@ -49,10 +49,17 @@ enum MembersPage {
             steps: [(l.text("入会", "Joined"), Double(cohort.recruited)), (l.text("首购", "First purchase"), Double(cohort.firstPurchase)),
                     (l.text("复购", "Repeat purchase"), Double(cohort.repeatPurchase))],
             language: l, width: DashboardCharts.halfWidth, height: 260)
-        let stages: [(String, String, Int)] = [
-            ("招 入会", "Recruit", report.recruited), ("育 互动未购", "Nurture", report.nurtured), ("转 首购", "Convert", report.converted),
-            ("留 复购", "Retain", report.repeatBuyers), ("流失 退会", "Left", report.churnedLeft), ("流失 沉睡", "Lapsed", report.churnedLapsed),
-            ("赞 推荐入会", "Referrals", report.referrals), ("赞 分享", "Sharers", report.sharers),
+        let median = report.medianDaysToFirstPurchase.map(days) ?? "–"
+        // Each stage with its note, so a note can never slip to another row.
+        let stages: [(String, String, Int, String)] = [
+            ("招 入会", "Recruit", report.recruited, l.text("本期入会", "joined in the period")),
+            ("育 互动未购", "Nurture", report.nurtured, l.text("浏览、收藏或加购，未购买", "viewed, favorited or carted; no purchase")),
+            ("转 首购", "Convert", report.converted, l.text("入会后中位 \(median) 天首购", "median \(median) days from joining")),
+            ("留 复购", "Retain", report.repeatBuyers, l.text("再次购买", "bought again")),
+            ("流失 退会", "Left", report.churnedLeft, l.text("退出会员", "left the programme")),
+            ("流失 沉睡", "Lapsed", report.churnedLapsed, l.text("\(report.lapseDays) 天未购买", "\(report.lapseDays) days without a purchase")),
+            ("赞 推荐入会", "Referrals", report.referrals, l.text("由会员推荐入会", "joined, referred by a member")),
+            ("赞 分享", "Sharers", report.sharers, l.text("\(l.count(report.shares)) 次分享", "\(l.count(report.shares)) share events")),
         ]
         let stageChart = DashboardCharts.bar(
             l.text("招育转留赞", "Recruit / nurture / convert / retain / advocate"), categories: stages.map { l.text($0.0, $0.1) },
@@ -63,14 +70,14 @@ enum MembersPage {
         let pointsChart = DashboardCharts.bar(
             l.text("本期积分", "Points in the period"), categories: [l.text("发放", "Issued"), l.text("兑换", "Redeemed"), l.text("过期", "Expired")],
             series: [(l.text("积分", "Points"), [Double(points.issued), Double(points.redeemed), Double(points.expired)])], style: .count, language: l)
-        let median = report.medianDaysToFirstPurchase.map(days) ?? "–"
-        let notes: [String] = [
-            l.text("入会后中位 \(median) 天首购", "median \(median) days from joining"), "", "", "", "", l.text("\(report.lapseDays) 天未购买", "\(report.lapseDays) days without a purchase"), "",
-            l.text("\(l.count(report.shares)) 次分享", "\(l.count(report.shares)) share events"),
-        ]
-        let stageRows = stages.enumerated().map { i, s in [l.text(s.0, s.1), l.count(s.2), notes[i]] }
+        let stageRows = stages.map { [l.text($0.0, $0.1), $0.3, l.count($0.2)] }
         let tierTotal = tiers.rows.reduce(0) { $0 + $1.members }
-        let tierRows = tiers.rows.map { [$0.name, $0.code, $0.threshold, l.count($0.members), l.percent($0.members, of: tierTotal), l.count($0.points)] }
+        let threshold = { (tier: MemberProgramme.Tier) in
+            programme.basis == .spend ? l.money(tier.threshold) : l.text("\(l.count(tier.threshold)) 积分", "\(l.count(tier.threshold)) points")
+        }
+        let tierRows = zip(tiers.rows, programme.tiers).map { row, tier in
+            [row.name, row.code, threshold(tier), l.count(row.members), l.percent(row.members, of: tierTotal), l.count(row.points)]
+        }
         let channelRows = report.recruitedByChannel.map { [$0.channel, l.count($0.members), l.percent($0.members, of: report.recruited)] }
         let pointsRows = [
             [l.text("发放", "Issued"), l.count(points.issued)], [l.text("兑换", "Redeemed"), l.count(points.redeemed)],
@@ -87,7 +94,7 @@ enum MembersPage {
                     + "<p class=\"muted\">\(HTML.escape(l.text("本期入会的会员，到期末为止入会后有购买（首购）、两次及以上（复购）。", "Members who joined in the period; a purchase after joining by its end (first), two or more (repeat).")))</p>"),
             HTML.card(
                 l.text("招育转留赞", "Recruit, nurture, convert, retain, advocate"), note: c.periodNote + " · " + l.text("定义见 docs/definitions.md", "definitions in docs/definitions.md"),
-                html: stageChart + HTML.table([l.text("阶段", "Stage"), l.text("会员", "Members"), l.text("说明", "Note")], stageRows)),
+                html: stageChart + HTML.table([l.text("阶段", "Stage"), l.text("说明", "Note"), l.text("会员", "Members")], stageRows, leftColumns: 2)),
         ])
         html += HTML.grid([
             HTML.card(

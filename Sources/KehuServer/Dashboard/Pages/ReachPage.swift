@@ -103,10 +103,12 @@ enum ReachPage {
             l.text("人均 GMV（95% 区间）", "GMV per consumer (95% interval)"), categories: [l.text("人均 GMV", "GMV per consumer")],
             series: [(groupNames[0], [t.gmvPerConsumerFen], [meanInterval(t)]), (groupNames[1], [h.gmvPerConsumerFen], [meanInterval(h)])],
             style: .moneyFen, language: l)
-        func points(_ value: Double) -> String {
+        // Percentage points: `+3.07 个百分点` in tables, `+3.07pp` in the tiles, where the long form wraps.
+        func points(_ value: Double, short: Bool = false) -> String {
             let hundredths = Int((value * 10_000).rounded())
             let magnitude = abs(hundredths)
-            return (hundredths < 0 ? "-" : "+") + "\(magnitude / 100).\(magnitude % 100 < 10 ? "0" : "")\(magnitude % 100)" + l.text(" 个百分点", "pp")
+            return (hundredths < 0 ? "-" : "+") + "\(magnitude / 100).\(magnitude % 100 < 10 ? "0" : "")\(magnitude % 100)"
+                + (short ? "pp" : l.text(" 个百分点", "pp"))
         }
         func yuan(_ fen: Double) -> String {
             let rounded = Int64(fen.rounded())
@@ -118,14 +120,15 @@ enum ReachPage {
         }
         let conversion = effect.conversionUplift, gmv = effect.gmvPerConsumerUpliftFen
         let conversionCI = conversion.lower.map { "[\(points($0)), \(points(conversion.upper!))]" } ?? "–"
+        let conversionShortCI = conversion.lower.map { "[\(points($0, short: true)), \(points(conversion.upper!, short: true))]" } ?? "–"
         let gmvCI = gmv.lower.map { "[\(yuan($0)), \(yuan(gmv.upper!))]" } ?? "–"
         let tiles = HTML.kpis([
             .init(label: l.text("触达组转化率", "Treatment conversion"), value: l.percent(t.converted, of: t.consumers),
                   note: l.text("\(l.count(t.converted)) / \(l.count(t.consumers)) 人", "\(l.count(t.converted)) of \(l.count(t.consumers))")),
             .init(label: l.text("对照组转化率", "Holdout conversion"), value: l.percent(h.converted, of: h.consumers),
                   note: l.text("\(l.count(h.converted)) / \(l.count(h.consumers)) 人", "\(l.count(h.converted)) of \(l.count(h.consumers))")),
-            .init(label: l.text("转化率提升", "Conversion uplift"), value: points(conversion.absolute), note: "95%: " + conversionCI),
-            .init(label: l.text("人均 GMV 提升", "GMV per consumer uplift"), value: yuan(gmv.absolute), note: "95%: " + gmvCI),
+            .init(label: l.text("转化率提升", "Conversion uplift"), value: points(conversion.absolute, short: true), note: l.text("95% 区间 ", "95%: ") + conversionShortCI),
+            .init(label: l.text("人均 GMV 提升", "GMV per consumer uplift"), value: yuan(gmv.absolute), note: l.text("95% 区间 ", "95%: ") + gmvCI),
         ])
         let groupRows = [(groupNames[0], t), (groupNames[1], h)].map { name, g in
             [name, l.count(g.consumers), l.count(g.converted), l.percent(g.converted, of: g.consumers), l.money(g.gmvFen),
