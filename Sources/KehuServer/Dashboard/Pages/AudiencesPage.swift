@@ -32,7 +32,7 @@ enum AudiencesPage {
         if let b = pair.b { keep["b"] = b }
         let form = HTML.card(
             l.text("人群预估", "Estimate an audience"),
-            note: l.text("输入表达式，立即估算人数（\(c.asOfNote)）。语法见 docs/activation.md。", "Type an expression to estimate its size at once (\(c.asOfNote)). The language is in docs/activation.md."),
+            note: l.text("输入表达式，立即估算人数（\(c.asOfNote)）。语法见 docs/activation.md。", "Type an expression to estimate its size at once (as of \(c.dates.asOf)). The language is in docs/activation.md."),
             html: HTML.parameterForm(
                 action: DashboardPage.audiences.path, query: c.query,
                 fields: [("expression", l.text("表达式", "Expression"), expression ?? "", "stage in (I, P) and count(cart, 30d) >= 2", "text")],
