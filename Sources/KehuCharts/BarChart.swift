@@ -4,6 +4,10 @@
 /// Values start at a zero baseline, so negative values hang below (or left of) it. In a stacked
 /// chart positive values stack upwards from zero and negative ones downwards. Bars print their
 /// value when the label fits; every bar carries a hover title with its exact value.
+///
+/// Vertical side-by-side bars draw each value's interval (``Series/intervals``, e.g. a 95%
+/// confidence interval) as a whisker with caps; the axis covers the whiskers and the value prints
+/// above the whisker's top. Stacked and horizontal bars draw no intervals.
 public struct BarChart: Sendable {
     /// The heading drawn top left and the document title; nil draws no heading.
     public var title: String?
@@ -80,6 +84,10 @@ public struct BarChart: Sendable {
                 } else {
                     hi = max(hi, v)
                     lo = min(lo, v)
+                    if !horizontal, let range = s.interval(i) {
+                        hi = max(hi, range.upperBound)
+                        lo = min(lo, range.lowerBound)
+                    }
                 }
             }
             hi = max(hi, positive)
@@ -99,7 +107,11 @@ public struct BarChart: Sendable {
 
     private func barTooltip(_ frame: ChartFrame, category: Int, series s: Int) -> String {
         let label = series.count > 1 ? "\(categories[category]) · \(series[s].name)" : categories[category]
-        return frame.tooltip(label, style.exact(series[s].values[category], language))
+        var value = style.exact(series[s].values[category], language)
+        if !stacked, !horizontal, let range = series[s].interval(category) {
+            value += " (\(style.exact(range.lowerBound, language)) – \(style.exact(range.upperBound, language)))"
+        }
+        return frame.tooltip(label, value)
     }
 
     // MARK: Vertical bars
@@ -197,9 +209,22 @@ public struct BarChart: Sendable {
                     let x = groupX + barWidth * Double(s)
                     let bar = Rect(x: x, y: min(y(0), y(v)), width: barWidth - gap, height: abs(y(v) - y(0)))
                     frame.canvas.rect(bar, fill: color(s), rx: rx, cls: "bar", tooltip: barTooltip(frame, category: i, series: s))
+                    var top = v
+                    var bottom = v
+                    if let range = series[s].interval(i) {
+                        // The whisker: a vertical line from the lower to the upper bound, with caps.
+                        let cap = min(10, max(4, (barWidth - gap) * 0.3))
+                        let x = bar.midX
+                        frame.canvas.line(x1: x, y1: y(range.lowerBound), x2: x, y2: y(range.upperBound), stroke: Theme.ink, width: 1.5, cls: "interval")
+                        for bound in [range.lowerBound, range.upperBound] {
+                            frame.canvas.line(x1: x - cap / 2, y1: y(bound), x2: x + cap / 2, y2: y(bound), stroke: Theme.ink, width: 1.5, cls: "interval-cap")
+                        }
+                        top = max(v, range.upperBound)
+                        bottom = min(v, range.lowerBound)
+                    }
                     if labelsFit {
                         let text = style.compact(v, language)
-                        let ty = v >= 0 ? y(v) - 5 : y(v) + 13
+                        let ty = v >= 0 ? y(top) - 5 : y(bottom) + 13
                         frame.canvas.text(text, x: bar.midX, y: ty, size: Theme.valueSize, anchor: .middle,
                                           fill: Theme.ink, cls: "value-label")
                     }

@@ -18,6 +18,27 @@ import Testing
         #expect(root.find("text", cls: "category-label").map(\.text) == ["甲", "乙"])
     }
 
+    /// Intervals draw as whiskers with caps, the axis covers them and the value prints above the
+    /// whisker. Height 264, no title: plot y 28...228 as above.
+    @Test func intervalsDrawAsWhiskersAboveWhichTheValuePrints() throws {
+        let chart = BarChart(
+            categories: ["甲", "乙"], series: [Series(name: "转化率", values: [0.5, 0.25], intervals: [0.2...0.9, nil])], style: .percent,
+            height: 264)
+        let root = try SVGElement.parse(chart.svg())
+        // The axis reaches the upper bound 0.9: 0...0.9 in 5 -> step 0.2, axis 0...1 (200 units per 1).
+        #expect(root.find("text", cls: "tick-label").map(\.text) == ["0%", "20%", "40%", "60%", "80%", "100%"])
+        let whisker = try #require(root.find("line", cls: "interval").first)
+        // From 0.2 (y = 228 − 40 = 188) up to 0.9 (y = 228 − 180 = 48), at the bar's centre.
+        #expect(whisker.number("y1") == 188 && whisker.number("y2") == 48)
+        let bar = root.find("rect", cls: "bar")[0]
+        #expect(whisker.number("x1") == bar.number("x") + bar.number("width") / 2)
+        #expect(root.find("line", cls: "interval").count == 1 && root.find("line", cls: "interval-cap").count == 2)
+        // The value 50.0% prints 5 above the whisker's top, not inside it; 乙 has no interval.
+        let labels = root.find("text", cls: "value-label")
+        #expect(labels.map(\.text) == ["50.0%", "25.0%"] && labels[0].number("y") == 43)
+        #expect(bar.tooltip == "甲：50.0% (20.0% – 90.0%)")
+    }
+
     /// Negative values hang below the zero line. Height 278 = 264 + 14 footroom for the labels
     /// under negative bars, so the plot is again 200 tall (y 28...228).
     @Test func negativeBarsHangBelowZero() throws {

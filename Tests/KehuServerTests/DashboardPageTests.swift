@@ -15,10 +15,12 @@ import Testing
 @Suite("dashboard pages: charts, date bar, errors, empty workspaces, isolation, sign-in links")
 struct DashboardPageTests {
     /// A fixture whose workspace `brand_a` holds a simulated brand (ending 2026-11-20, so the
-    /// 双11 windows of 2025 and 2026 are in it); `brand-b` stays empty.
+    /// 双11 windows of 2025 and 2026 are in it) with a tag, audiences, a scheduled reach plan and
+    /// a member programme (``defineActivation(in:planFrom:)``); `brand-b` stays empty.
     static func generatedFixture() throws -> ServerFixture {
         let fixture = try ServerFixture()
         try ingestGeneratedBrand(into: fixture.a, consumers: 600, days: 400)
+        try defineActivation(in: fixture.a, planFrom: Day(year: 2026, month: 11, day: 10))
         return fixture
     }
 

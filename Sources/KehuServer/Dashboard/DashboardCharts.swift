@@ -27,6 +27,17 @@ enum DashboardCharts {
         ).svg()
     }
 
+    /// Vertical side-by-side bars, each value with its interval (e.g. a 95% confidence interval) as a whisker.
+    static func barsWithIntervals(
+        _ title: String, categories: [String], series: [(name: String, values: [Double], intervals: [ClosedRange<Double>?])], style: Style,
+        language: ChartLanguage, width: Int = halfWidth, height: Int = 320
+    ) -> String {
+        BarChart(
+            title: title, categories: categories, series: series.map { Series(name: $0.name, values: $0.values, intervals: $0.intervals) },
+            style: style, language: language, width: width, height: height
+        ).svg()
+    }
+
     static func line(
         _ title: String, xLabels: [String], series: [(String, [Double])], style: Style, stageColors: [String]? = nil, language: ChartLanguage,
         width: Int = fullWidth, height: Int = 320

@@ -5,7 +5,7 @@ import KehuStore
 
 /// The dashboard's pages, in the order the navigation lists them.
 enum DashboardPage: String, CaseIterable, Sendable {
-    case overview, aipl, funnel, retention, rfm, channels, clv, plan, campaigns, analyses
+    case overview, aipl, funnel, retention, rfm, channels, clv, plan, campaigns, audiences, reach, members, analyses
 
     var path: String { self == .overview ? "/" : "/" + rawValue }
 
@@ -20,6 +20,9 @@ enum DashboardPage: String, CaseIterable, Sendable {
         case .clv: language.text("CLV 客户价值", "CLV")
         case .plan: language.text("目标拆解", "Plan gap")
         case .campaigns: language.text("活动节奏", "Campaigns")
+        case .audiences: language.text("人群", "Audiences")
+        case .reach: language.text("触达", "Reach")
+        case .members: language.text("会员", "Members")
         case .analyses: language.text("全部分析", "All analyses")
         }
     }
@@ -30,6 +33,12 @@ enum DashboardPage: String, CaseIterable, Sendable {
         switch self {
         case .overview, .aipl: 3
         case .funnel, .retention, .rfm, .channels, .clv, .plan, .campaigns: 2
+        // Sizes; the estimate's two breakdowns and the overlap only when asked for.
+        case .audiences: 1
+        // The chosen plan's conversion and GMV per consumer (with intervals) and its send hours.
+        case .reach: 3
+        // Recruited cohort funnel, 招育转留赞, tiers, points.
+        case .members: 4
         case .analyses: 0
         }
     }
@@ -37,7 +46,7 @@ enum DashboardPage: String, CaseIterable, Sendable {
     /// Pages whose data follows the date bar (the plan and campaign pages have their own windows).
     var showsDateBar: Bool {
         switch self {
-        case .plan, .campaigns, .analyses: false
+        case .plan, .campaigns, .reach, .analyses: false
         default: true
         }
     }
@@ -56,6 +65,9 @@ enum DashboardPage: String, CaseIterable, Sendable {
         case .clv: try CLVPage.render(context)
         case .plan: try PlanGapPage.render(context)
         case .campaigns: try CampaignsPage.render(context)
+        case .audiences: try AudiencesPage.render(context)
+        case .reach: try ReachPage.render(context)
+        case .members: try MembersPage.render(context)
         case .analyses: AnalysesPage.index(context)
         }
     }

@@ -61,6 +61,22 @@ extension HTML {
         "<section class=\"card error\"><h2>\(escape(language.text("无法计算", "Could not compute")))</h2><p class=\"error\">\(escape(message))</p></section>"
     }
 
+    /// A card saying what is not there yet and the `kehu` command that creates it (the command in
+    /// `<code>`), for pages whose things are defined with the CLI.
+    static func nothingYet(_ title: String, _ text: String, command: String, note: String? = nil) -> String {
+        var out = "<section class=\"card empty\"><h2>\(escape(title))</h2><p>\(escape(text))</p><p><code>\(escape(command))</code></p>"
+        if let note { out += "<p class=\"muted\">\(escape(note))</p>" }
+        return out + "</section>"
+    }
+
+    /// An expression mistake: the message, then the expression with the caret line under the
+    /// mistake in a monospace block (wide characters take two cells, as the caret line counts them).
+    static func expressionErrorCard(column: Int, message: String, expression: String, caretLine: String, language: DashboardLanguage) -> String {
+        "<section class=\"card error\"><h2>\(escape(language.text("表达式有误", "The expression has a mistake")))</h2>"
+            + "<p class=\"error\">\(escape(language.text("第 \(column) 列：", "column \(column): ") + message))</p>"
+            + "<pre class=\"caret\">\(escape(expression))\n\(escape(caretLine))</pre></section>"
+    }
+
     /// What an empty workspace shows instead of charts: how to get data in.
     static func emptyState(workspace: String, language: DashboardLanguage) -> String {
         let ws = escape(workspace)
@@ -79,12 +95,14 @@ extension HTML {
     }
 
     /// A GET form of page parameters (the date bar's values ride along hidden).
+    /// `keep` are page values carried along hidden (another form's fields on the same page);
+    /// fields named in `wide` get a wide monospace input (expressions).
     static func parameterForm(
         action: String, query: DashboardQuery, fields: [(name: String, label: String, value: String, placeholder: String, type: String)],
-        choices: [String: [String]] = [:]
+        choices: [String: [String]] = [:], keep: [String: String] = [:], wide: Set<String> = []
     ) -> String {
         var out = "<form class=\"params\" method=\"get\" action=\"\(escape(action))\"><input type=\"hidden\" name=\"lang\" value=\"\(query.language.rawValue)\">"
-        for (name, value) in query.dates.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in query.dates.merging(keep, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             out += "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">"
         }
         for field in fields {
@@ -96,7 +114,7 @@ extension HTML {
                 }
                 out += "</select>"
             } else {
-                out += "<input type=\"\(field.type)\" name=\"\(escape(field.name))\" value=\"\(escape(field.value))\" placeholder=\"\(escape(field.placeholder))\">"
+                out += "<input\(wide.contains(field.name) ? " class=\"wide\"" : "") type=\"\(field.type)\" name=\"\(escape(field.name))\" value=\"\(escape(field.value))\" placeholder=\"\(escape(field.placeholder))\">"
             }
             out += "</label>"
         }

@@ -66,6 +66,9 @@ enum HTML {
         button.plain{background:#fff;color:#1f2328;border-color:#c9d1d9}
         svg.kehu-chart{max-width:100%;height:auto;display:block}
         .signin{max-width:460px;margin:80px auto}
+        input.wide{width:620px;max-width:100%;font-family:"Noto Sans Mono CJK SC","Sarasa Mono SC",monospace}
+        pre.caret{font-family:"Noto Sans Mono CJK SC","Sarasa Mono SC",monospace;background:#fff;border:1px solid #f1aeb5;border-radius:4px;padding:8px 12px;margin:8px 0 0;overflow-x:auto}
+        pre.example{font-family:"Noto Sans Mono CJK SC",monospace;font-size:12px;color:#57606a;background:#f6f8fa;border-radius:4px;padding:8px 12px;margin:8px 0 0;white-space:pre-wrap}
         ul.analyses{columns:2;padding-left:18px}ul.analyses li{margin-bottom:6px;break-inside:avoid}
         """
 
