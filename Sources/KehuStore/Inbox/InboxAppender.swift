@@ -55,6 +55,9 @@ public final class InboxAppender: Sendable {
     /// Transactions committed so far and the entries they held (for tests and diagnostics).
     public var statistics: (groups: Int, entries: Int) { state.withLock { ($0.groups, $0.entries) } }
 
+    /// Entries waiting for the next transaction (for tests and diagnostics).
+    public var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// Commits groups until nobody waits.
     private func drain() {
         while true {
