@@ -348,7 +348,7 @@ struct ActivationRoutesTests {
         try await fixture.test { client in
             for (method, path) in [(HTTPRequest.Method.get, "/v1/tags"), (.get, "/v1/tags/buyers"), (.get, "/v1/audiences"), (.get, "/v1/audiences/target"),
                                    (.post, "/v1/audiences/estimate"), (.get, "/v1/audiences/target/overlap/target"),
-                                   (.get, "/v1/audiences/target/export?channel=tmall"), (.get, "/v1/audiences/target/snapshots")] + Self.writes.map { ($0.method, $0.path) } {
+                                   (.get, "/v1/audiences/target/export?channel=tmall"), (.get, "/v1/audiences/target/snapshots")] + Self.writes.map({ ($0.method, $0.path) }) {
                 let response = try await client.call(method, path, nil, "{}")
                 #expect(response.status == .unauthorized, "\(method) \(path)")
             }

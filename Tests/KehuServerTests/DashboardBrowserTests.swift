@@ -138,7 +138,7 @@ enum Chromium {
     static func run(_ job: Job, executable: String) async throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("kehu-chromium-\(UUID().uuidString)")
         let outputFile = profile.path + ".out"
-        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: profile)
             try? FileManager.default.removeItem(atPath: outputFile)
