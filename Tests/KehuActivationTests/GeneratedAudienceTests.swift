@@ -18,6 +18,7 @@ import Testing
         var firstPayDay: Day?
         var channels: Set<String> = []
         var tmallViewsIn30 = 0
+        var viewsIn365 = 0
         var member = false
     }
 
@@ -33,6 +34,7 @@ import Testing
             if kind == .pay && age < 365 { f.payFenIn365 += snapshot.amount(i) ?? 0 }
             if kind == .view && age < 7 { f.viewIn7 = true }
             if kind == .view && age < 30 && snapshot.value(.channel, i) == "tmall" { f.tmallViewsIn30 += 1 }
+            if kind == .view && age < 365 { f.viewsIn365 += 1 }
             if kind == .pay && f.firstPayDay == nil { f.firstPayDay = d }
             if kind == .memberJoin { f.member = true }
             if kind == .memberLeave { f.member = false }
@@ -45,6 +47,7 @@ import Testing
         let (_, _, snapshot) = try Self.brand.get()
         let day = snapshot.dataDays!.last.advanced(by: -daysBeforeEnd)
         let all = (0..<snapshot.consumerCount).map { facts(snapshot, $0, asOf: day) }
+        #expect(all.contains { $0.viewsIn365 > EventWindowKernel.walkLimit }, "some windows hold more rows than the walk back covers")
         let cases: [(String, (Facts) -> Bool)] = [
             ("count(cart, 30d) >= 2 and sum(pay, 365d) > 500", { $0.cartsIn30 >= 2 && $0.payFenIn365 > 50_000 }),
             ("last(view) within 7d or first(pay) within 60d", { f in
@@ -53,6 +56,9 @@ import Testing
             ("channel = douyin and not count(view, 30d, channel = tmall) >= 1", { $0.channels.contains("douyin") && $0.tmallViewsIn30 == 0 }),
             ("member and sum(pay, 365d) <= 199.99", { $0.member && $0.payFenIn365 <= 19_999 }),
             ("count(cart, 30d) = 0 and not member", { $0.cartsIn30 == 0 && !$0.member }),
+            // Windows with more events than the kernel walks back over before it binary-searches.
+            ("count(view, 365d) >= 30", { $0.viewsIn365 >= 30 }),
+            ("count(view, 365d) >= 10 and count(view, 365d) <= 40", { $0.viewsIn365 >= 10 && $0.viewsIn365 <= 40 }),
         ]
         var evaluator = ExpressionEvaluator(snapshot: snapshot, asOf: day)
         for (text, reference) in cases {

@@ -57,7 +57,15 @@ struct EventWindowKernel {
         return low
     }
 
+    /// Rows walked back from the window's end before a binary search takes over.
+    static let walkLimit = 24
+
     /// Consumer `c`'s rows: all of them, those before `end`, and those in `[start, end)`.
+    ///
+    /// The window's first row is found by walking back from its end: a window usually holds a
+    /// few of a consumer's events, and the walk's branches are predictable where a binary
+    /// search's are not (half of its steps mispredict); after ``walkLimit`` rows still inside
+    /// the window, a binary search over the rest finds it.
     @inline(__always)
     func rows(_ c: Int, start: Int64, end: Int64) -> (first: Int, lower: Int, upper: Int) {
         let first = Int(eventStart[c])
@@ -65,7 +73,17 @@ struct EventWindowKernel {
         if first == last { return (first, first, first) }
         // Most consumers have no event after an evaluation day near the end of the data.
         let upper = ts[last &- 1] < end ? last : firstRow(first, last, atOrAfter: end)
-        let lower = upper > first && ts[upper &- 1] < start ? upper : firstRow(first, upper, atOrAfter: start)
+        var lower = upper
+        var steps = 0
+        while lower > first && ts[lower &- 1] >= start {
+            lower &-= 1
+            steps &+= 1
+            if steps == Self.walkLimit {
+                // ts[lower] >= start: the first row at or after start is in first...lower.
+                lower = firstRow(first, lower, atOrAfter: start)
+                break
+            }
+        }
         return (first, lower, upper)
     }
 
