@@ -171,6 +171,54 @@ struct DashboardPageTests {
         }
     }
 
+    @Test("a page drawn once per snapshot and query: the same view again is the same page; new data draws it anew")
+    func cachedPages() async throws {
+        let fixture = try ServerFixture(aRecords: QueryTests.records)
+        try await fixture.test { client in
+            let cookie = try await Self.signIn(client, fixture.aRead)
+            let first = try await client.execute(uri: "/", method: .get, headers: cookie).text
+            let again = try await client.execute(uri: "/", method: .get, headers: cookie).text
+            #expect(first == again)
+            #expect(first.contains("<div class=\"label\">消费者</div><div class=\"value\">4</div>"))
+            // Another language or period is another page.
+            let english = try await client.execute(uri: "/?lang=en", method: .get, headers: cookie).text
+            #expect(english != first && english.contains("Consumers"))
+            // A fifth consumer's view on the last day: the data version moves, the overview counts 5.
+            _ = try ingest([event("c5-v", TestClock.at(2026, 6, 14, hour: 9), .view, ["member:c5"])], into: fixture.a)
+            let after = try await client.execute(uri: "/", method: .get, headers: cookie).text
+            #expect(after.contains("<div class=\"label\">消费者</div><div class=\"value\">5</div>"), "a page of the old snapshot was served")
+        }
+    }
+
+    @Test("the page cache: hits only on the same snapshot and key, keeps at most its capacity, never keeps a snapshot alive")
+    func pageCache() throws {
+        let cache = DashboardPageCache(capacity: 2)
+        let (_, _, s1) = try snapshot(of: QueryTests.records)
+        let page = DashboardPageCache.Page(html: "<p>1</p>", failed: false)
+        #expect(cache.page(workspace: "a", snapshot: s1, key: "k1") == nil)
+        cache.store(page, workspace: "a", snapshot: s1, key: "k1")
+        #expect(cache.page(workspace: "a", snapshot: s1, key: "k1")?.html == "<p>1</p>")
+        #expect(cache.page(workspace: "b", snapshot: s1, key: "k1") == nil, "another workspace")
+        cache.store(page, workspace: "a", snapshot: s1, key: "k2")
+        cache.store(page, workspace: "a", snapshot: s1, key: "k3")
+        #expect(cache.page(workspace: "a", snapshot: s1, key: "k1") == nil, "the oldest page is dropped past the capacity")
+        #expect(cache.page(workspace: "a", snapshot: s1, key: "k3") != nil)
+        // Another snapshot of the same workspace: nothing of the first is served.
+        let (_, _, s2) = try snapshot(of: QueryTests.records)
+        #expect(cache.page(workspace: "a", snapshot: s2, key: "k3") == nil)
+        cache.store(page, workspace: "a", snapshot: s2, key: "k3")
+        #expect(cache.page(workspace: "a", snapshot: s1, key: "k3") == nil)
+        #expect(cache.statistics.hits == 2)  // k1, then k3, both on s1
+        // Held weakly: a snapshot nobody else holds is freed.
+        weak var released: Snapshot?
+        do {
+            let (_, _, s3) = try snapshot(of: QueryTests.records)
+            released = s3
+            cache.store(page, workspace: "c", snapshot: s3, key: "k")
+        }
+        #expect(released == nil)
+    }
+
     @Test("on a simulated brand the overview's GMV is the visitors analysis' GMV, in 万 (zh) and K (en)")
     func generatedOverview() async throws {
         let fixture = try Self.generatedFixture()

@@ -15,6 +15,8 @@ struct DashboardRoutes: Sendable {
     let authenticator: Authenticator
     let links: SignInLinks
     let sessions = SessionStore()
+    /// Analysis pages drawn on each workspace's current snapshot.
+    let pageCache = DashboardPageCache()
 
     func register(on router: Router<KehuRequestContext>) {
         router.get("/") { request, context in
@@ -82,8 +84,8 @@ struct DashboardRoutes: Sendable {
         let query = DashboardQuery(request)
         let requestID = context.id
         let logger = context.logger
-        let (html, failed) = try await blocking { () throws -> (String, Bool) in
-            let snapshot = try served.snapshots.snapshot()
+        let cache = pageCache
+        @Sendable func draw(_ snapshot: Snapshot) throws -> (String, Bool) {
             let language = query.language
             let title = page.title(language)
             let workspace = served.workspace.name
@@ -113,6 +115,17 @@ struct DashboardRoutes: Sendable {
                 failed = true
             }
             return (HTML.page(title: title, current: page, query: query, workspace: workspace, dates: page.showsDateBar ? dates : nil, body: body, path: page.path), failed)
+        }
+        let (html, failed) = try await blocking { () throws -> (String, Bool) in
+            let snapshot = try served.snapshots.snapshot()
+            let workspace = served.workspace.name
+            guard page.isSnapshotOnly else { return try draw(snapshot) }
+            let key = query.cacheKey(page)
+            if let drawn = cache.page(workspace: workspace, snapshot: snapshot, key: key) { return (drawn.html, drawn.failed) }
+            let (html, failed) = try draw(snapshot)
+            // A failed page may be the server's fault (logged in draw): drawn again next time.
+            if !failed { cache.store(.init(html: html, failed: false), workspace: workspace, snapshot: snapshot, key: key) }
+            return (html, failed)
         }
         return Self.html(html, status: failed ? .badRequest : .ok)
     }
