@@ -70,6 +70,9 @@ import Testing
         // Stages and RFM segments agree with the analyses' own per-consumer results.
         let stages = AIPLStages.compute(snapshot, asOf: day)
         #expect(try evaluator.evaluate("stage in (I, L)").members == stages.indices.filter { stages[$0] == .interested || stages[$0] == .loyal })
+        // Stage inside an `or` is evaluated on the consumers the `and` has left (the `within` path).
+        #expect(try evaluator.evaluate("count(cart, 30d) >= 1 and (stage = P or stage = none)").members
+            == stages.indices.filter { all[$0].cartsIn30 >= 1 && (stages[$0] == .purchased || stages[$0] == AIPLStage.none) })
         let rfm = RFMTable.of(snapshot, asOf: day)
         #expect(try evaluator.evaluate("rfm = champions").members
             == (0..<rfm.count).filter { rfm.segment[$0] == .champions }.map { Int(rfm.consumer[$0]) })

@@ -20,8 +20,22 @@ enum ConditionKernels {
         case .stage(let mask):
             let stages = ActivationFeatures.stages(snapshot, asOf: day)
             return stages.withUnsafeBufferPointer { buffer in
-                nonisolated(unsafe) let stages = buffer
-                return ConsumerBitmap.filter(capacity: n, within: within) { c in mask & (1 &<< stages[c].rawValue) != 0 }
+                // One stage byte per consumer: 64 of them make a word without a branch or a call
+                // per consumer (the stage array is the first operand of most audiences).
+                nonisolated(unsafe) let stages = UnsafeRawBufferPointer(buffer)  // AIPLStage is one UInt8
+                let bits = UInt64(mask)
+                return ConsumerBitmap.build(capacity: n) { range, words in
+                    let base = range.lowerBound
+                    let firstWord = base &>> 6
+                    for w in 0..<words.count {
+                        let start = base &+ w &* 64
+                        let end = min(start &+ 64, range.upperBound)
+                        var out: UInt64 = 0
+                        for c in start..<end { out |= ((bits &>> UInt64(stages[c])) & 1) &<< UInt64(c &- start) }
+                        if let within { out &= within.words[firstWord &+ w] }
+                        words[w] = out
+                    }
+                }
             }
 
         case .rfmSegment(let mask):
