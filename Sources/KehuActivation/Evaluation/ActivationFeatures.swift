@@ -5,6 +5,27 @@ import KehuStore
 /// Per-consumer features that many tags and audiences read, derived once per snapshot and
 /// evaluation day and kept in the snapshot's ``DerivedCache`` (stages, preferred category, CLV).
 enum ActivationFeatures {
+    /// The time (UTC ms) of each dense consumer's last event, `Int64.min` for none: a window
+    /// scan skips a consumer whose last event is before the window without reading its rows
+    /// (one sequential 8-byte read instead of two reads far apart in the event columns).
+    /// - Complexity: O(consumers) once per snapshot.
+    static func lastEventTime(_ snapshot: Snapshot) -> [Int64] {
+        snapshot.derived.value("Activation.lastEventTime") { () -> [Int64] in
+            let n = snapshot.consumerCount
+            return [Int64](unsafeUninitializedCapacity: n) { out, initialized in
+                snapshot.ts.withUnsafeBufferPointer { ts in
+                    snapshot.eventStart.withUnsafeBufferPointer { start in
+                        for c in 0..<n {
+                            let last = Int(start[c &+ 1])
+                            out[c] = last > Int(start[c]) ? ts[last &- 1] : Int64.min
+                        }
+                    }
+                }
+                initialized = n
+            }
+        }
+    }
+
     /// AIPL stage per dense consumer as of the end of `day` (``AIPLStages/compute(_:asOf:rules:)``).
     /// - Complexity: O(events in the A/I windows + paid orders) on all cores the first time per day.
     static func stages(_ snapshot: Snapshot, asOf day: Day) -> [AIPLStage] {
@@ -19,14 +40,16 @@ enum ActivationFeatures {
     /// go to the category of the more recent event.
     /// - Complexity: O(events in the 365 days × categories per consumer) the first time per day.
     static func preferredCategory(_ snapshot: Snapshot, asOf day: Day) -> [UInt32] {
-        snapshot.derived.value("Activation.preferredCategory.\(day.index)") {
+        // Derived values are built one key at a time: build the one the kernel reads first.
+        let lastEventTime = lastEventTime(snapshot)
+        return snapshot.derived.value("Activation.preferredCategory.\(day.index)") {
             let calendar = AnalysisCalendar(snapshot)
             let window = calendar.window(days: 365, ending: day)
             let parts = ConsumerPartitions.map(snapshot, partitions: 8) { range -> [UInt32] in
                 var out = [UInt32](repeating: 0, count: range.count)
                 var codes: [UInt32] = []
                 var counts: [Int] = []
-                EventWindowKernel.with(snapshot) { k in
+                EventWindowKernel.with(snapshot, lastEventTime: lastEventTime) { k in
                     for c in range {
                         let r = k.rows(c, start: window.lowerBound, end: window.upperBound)
                         for wanted in [EventKind.pay, .view] {

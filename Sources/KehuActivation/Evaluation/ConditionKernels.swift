@@ -138,8 +138,9 @@ enum ConditionKernels {
     private static func scan(
         _ snapshot: Snapshot, _ within: ConsumerSet?, _ test: @escaping @Sendable (EventWindowKernel, Int) -> Bool
     ) -> ConsumerSet {
-        ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
-            EventWindowKernel.with(snapshot) { kernel in
+        let lastEventTime = ActivationFeatures.lastEventTime(snapshot)
+        return ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
+            EventWindowKernel.with(snapshot, lastEventTime: lastEventTime) { kernel in
                 ConsumerBitmap.fill(range, words, within: within) { c in test(kernel, c) }
             }
         }

@@ -34,16 +34,24 @@ struct EventWindowKernel {
     let ts: UnsafeBufferPointer<Int64>
     let kind: UnsafeBufferPointer<EventKind>
     let eventStart: UnsafeBufferPointer<UInt32>
+    /// Each consumer's last event time (``ActivationFeatures/lastEventTime(_:)``).
+    let lastTs: UnsafeBufferPointer<Int64>
 
-    static func with<R>(_ snapshot: Snapshot, _ body: (EventWindowKernel) -> R) -> R {
+    static func with<R>(_ snapshot: Snapshot, lastEventTime: [Int64], _ body: (EventWindowKernel) -> R) -> R {
         snapshot.ts.withUnsafeBufferPointer { ts in
             snapshot.kind.withUnsafeBufferPointer { kind in
                 snapshot.eventStart.withUnsafeBufferPointer { eventStart in
-                    body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart))
+                    lastEventTime.withUnsafeBufferPointer { lastTs in
+                        body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart, lastTs: lastTs))
+                    }
                 }
             }
         }
     }
+
+    /// Whether consumer `c` has no event at or after `start` (so none in any window starting there).
+    @inline(__always)
+    func quietSince(_ c: Int, _ start: Int64) -> Bool { lastTs[c] < start }
 
     /// The first row in `low..<high` at or after `instant`.
     @inline(__always)
@@ -90,6 +98,7 @@ struct EventWindowKernel {
     /// The number of events of consumer `c` in `[start, end)` that match, stopping at `limit`.
     @inline(__always)
     func count(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
+        if quietSince(c, start) { return 0 }
         let r = rows(c, start: start, end: end)
         var n: Int64 = 0
         let k = m.kind
@@ -111,6 +120,7 @@ struct EventWindowKernel {
     /// (unknown amounts add 0).
     @inline(__always)
     func sum(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64) -> Int64 {
+        if quietSince(c, start) { return 0 }
         let r = rows(c, start: start, end: end)
         var total: Int64 = 0
         for i in r.lower..<r.upper where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
@@ -122,6 +132,7 @@ struct EventWindowKernel {
     /// Whether consumer `c` has a matching event in `[start, end)`; with `noneBefore`, also none before `start`.
     @inline(__always)
     func any(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, noneBefore: Bool) -> Bool {
+        if quietSince(c, start) { return false }
         let r = rows(c, start: start, end: end)
         if noneBefore {
             for i in r.first..<r.lower where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
