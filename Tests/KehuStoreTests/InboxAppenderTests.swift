@@ -69,6 +69,21 @@ struct InboxAppenderTests {
         #expect(try ws.buildSnapshot().consumerCount == 40)
     }
 
+    @Test("a flush of an empty inbox opens no ingest session (which would read the whole store)")
+    func emptyFlushIsCheap() async throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        _ = try ingest([event("e1", june1, .view, ["member:1"])], into: ws)
+        let opened = ws.sessionsOpened
+        #expect(try InboxFlusher.flushAll(ws) == 0)
+        #expect(try InboxFlusher.flushAll(ws) == 0)
+        #expect(ws.sessionsOpened == opened, "an empty inbox opened \(ws.sessionsOpened - opened) sessions")
+        // With an entry waiting, one flush opens one session and moves it; the next finds nothing.
+        _ = try await InboxAppender(workspace: ws).append(InboxEntry(requestID: "r", events: [event("e2", june1, .view, ["member:2"])]))
+        #expect(try InboxFlusher.flushAll(ws) == 1)
+        #expect(ws.sessionsOpened == opened + 1)
+    }
+
     @Test("a bad entry fails alone: its neighbours in the same group are stored")
     func badEntryFailsAlone() async throws {
         let dir = TemporaryDirectory()

@@ -143,6 +143,12 @@ public enum InboxFlusher {
     /// One flush: events and identity links move in one ingest session, and one transaction
     /// registers the segment, links the keys and deletes exactly the rows it used.
     static func flushOnce(_ workspace: Workspace, maxRows: Int) throws(StoreError) -> (events: Int, links: Int) {
+        // Opening a session reads every stored fingerprint and key (O(store): about half a second
+        // of CPU at 10M events), so an empty inbox, the usual case for a flush timer, is checked first.
+        let waiting = try workspace.catalogue.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox) OR EXISTS (SELECT 1 FROM inbox_link)") ?? false
+        }
+        guard waiting else { return (0, 0) }
         let session = try IngestSession(workspace: workspace)
         let (rows, links) = try workspace.catalogue.read { db in
             (try Inbox.read(db, limit: maxRows), try Inbox.readLinks(db, limit: maxRows))

@@ -53,6 +53,7 @@ public final class IngestSession {
         self.guardLimit = guardLimit
         self.segmentRows = max(1, segmentRows)
         lock = try workspace.lockForWriting()
+        workspace.openedSessions.add(1, ordering: .relaxed)
         writer = BackgroundSegmentWriter(directory: workspace.segmentsDirectory)
         let segments = try workspace.segments()
         let set = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + 1024)

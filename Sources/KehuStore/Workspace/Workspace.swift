@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KehuModel
+import Synchronization
 
 /// One brand's data: `DATA/NAME/kehu.sqlite` (the catalogue) and `DATA/NAME/segments/`.
 ///
@@ -14,6 +15,10 @@ public final class Workspace: Sendable {
     public let zone: ZoneRules
     /// The per-workspace salt for hashing phones and emails. Never printed or logged.
     public let salt: [UInt8]
+    /// Ingest sessions opened on this workspace object (each reads every stored fingerprint and
+    /// key): for tests and diagnostics.
+    public var sessionsOpened: Int { openedSessions.load(ordering: .relaxed) }
+    let openedSessions = Atomic<Int>(0)
 
     var segmentsDirectory: String { directory + "/segments" }
     var lockPath: String { directory + "/write.lock" }
