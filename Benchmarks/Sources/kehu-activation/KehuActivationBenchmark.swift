@@ -25,6 +25,9 @@ struct KehuActivationBenchmark {
         let runs = Int(option("--runs") ?? "") ?? 7
         let data = option("--data")
         let workspaceName = option("--workspace") ?? "default"
+        // `--audience EXPRESSION` (repeatable): more audiences to time, named by their expression.
+        var extra: [String] = []
+        while let expression = option("--audience") { extra.append(expression) }
 
         let (snapshot, buildSeconds): (Snapshot, Double)
         if let data {
@@ -72,7 +75,7 @@ struct KehuActivationBenchmark {
              "count(cart, 30d) >= 1 and last(view) within 30d and sum(pay, 365d) > 100 and stage != none and not member"),
             ("tags", "tag:buyers and tag:recent-visitors and not tag:douyin"),
             ("issue example", "tag:big-spenders and stage in (I,P) and not tag:members"),
-        ]
+        ] + extra.map { ($0, $0) }
         var audienceResults: [[String: Any]] = []
         for (name, expression) in audiences {
             // A fresh evaluator per run: tags are evaluated again, as a new request would.

@@ -74,7 +74,7 @@ enum ConditionKernels {
             let from = start(days)
             // Counting past value + 1 never changes the answer.
             let limit = value < Int64.max ? value &+ 1 : value
-            return scan(snapshot, within) { k, c in op.holds(k.count(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
+            return scan(snapshot, within) { k, c in op.holds(k.countBack(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
 
         case .sum(let kind, let days, let filters, let op, let fen):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
@@ -134,9 +134,12 @@ enum ConditionKernels {
         }
     }
 
-    /// The consumers (of `within`, when given) for which `test` holds, with an event-window kernel per partition.
+    /// The consumers (of `within`, when given) for which `test` holds, with an event-window kernel
+    /// per partition. Inlined with a non-escaping `test`, so each condition's loop is compiled with
+    /// its test in it rather than calling a closure per consumer.
+    @inline(__always)
     private static func scan(
-        _ snapshot: Snapshot, _ within: ConsumerSet?, _ test: @escaping @Sendable (EventWindowKernel, Int) -> Bool
+        _ snapshot: Snapshot, _ within: ConsumerSet?, _ test: @Sendable (EventWindowKernel, Int) -> Bool
     ) -> ConsumerSet {
         let lastEventTime = ActivationFeatures.lastEventTime(snapshot)
         return ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in

@@ -36,13 +36,16 @@ struct EventWindowKernel {
     let eventStart: UnsafeBufferPointer<UInt32>
     /// Each consumer's last event time (``ActivationFeatures/lastEventTime(_:)``).
     let lastTs: UnsafeBufferPointer<Int64>
+    let amounts: AmountView
 
     static func with<R>(_ snapshot: Snapshot, lastEventTime: [Int64], _ body: (EventWindowKernel) -> R) -> R {
         snapshot.ts.withUnsafeBufferPointer { ts in
             snapshot.kind.withUnsafeBufferPointer { kind in
                 snapshot.eventStart.withUnsafeBufferPointer { eventStart in
                     lastEventTime.withUnsafeBufferPointer { lastTs in
-                        body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart, lastTs: lastTs))
+                        snapshot.commerce.withAmounts { amounts in
+                            body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart, lastTs: lastTs, amounts: amounts))
+                        }
                     }
                 }
             }
@@ -116,17 +119,51 @@ struct EventWindowKernel {
         return n
     }
 
+    /// ``count(_:_:_:start:end:limit:)`` in one pass backwards from the window's end: the walk that
+    /// finds the window's first row also counts, and stops at `limit` (a window usually holds few
+    /// of a consumer's events, and the newest are read first).
+    @inline(__always)
+    func countBack(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
+        if quietSince(c, start) { return 0 }
+        let first = Int(eventStart[c])
+        var i = Int(eventStart[c &+ 1])
+        // Rows at or after the end are outside (most consumers have none after the evaluation day).
+        if ts[i &- 1] >= end { i = firstRow(first, i, atOrAfter: end) }
+        var n: Int64 = 0
+        let k = m.kind
+        if m.filters.isEmpty {
+            while i > first {
+                i &-= 1
+                if ts[i] < start { break }
+                n &+= kind[i] == k ? 1 : 0
+                if n >= limit { break }
+            }
+        } else {
+            while i > first {
+                i &-= 1
+                if ts[i] < start { break }
+                if kind[i] == k && m.passesFilters(snapshot, i) {
+                    n &+= 1
+                    if n >= limit { break }
+                }
+            }
+        }
+        return n
+    }
+
     /// The sum in fen of the amounts of consumer `c`'s matching events in `[start, end)`
     /// (unknown amounts add 0).
     @inline(__always)
     func sum(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64) -> Int64 {
         if quietSince(c, start) { return 0 }
-        let r = rows(c, start: start, end: end)
-        var total: Int64 = 0
-        for i in r.lower..<r.upper where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
-            total &+= snapshot.amount(i) ?? 0
-        }
-        return total
+        let first = Int(eventStart[c])
+        let last = Int(eventStart[c &+ 1])
+        let upper = ts[last &- 1] < end ? last : firstRow(first, last, atOrAfter: end)
+        // A binary search for the window's start (a year's window holds many of a heavy buyer's
+        // events), then only the rows with an amount, a word of rows at a time.
+        let lower = firstRow(first, upper, atOrAfter: start)
+        let k = m.kind
+        return amounts.sum(lower..<upper) { i in kind[i] == k && (m.filters.isEmpty || m.passesFilters(snapshot, i)) }
     }
 
     /// Whether consumer `c` has a matching event in `[start, end)`; with `noneBefore`, also none before `start`.
