@@ -98,30 +98,9 @@ struct EventWindowKernel {
         return (first, lower, upper)
     }
 
-    /// The number of events of consumer `c` in `[start, end)` that match, stopping at `limit`.
-    @inline(__always)
-    func count(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
-        if quietSince(c, start) { return 0 }
-        let r = rows(c, start: start, end: end)
-        var n: Int64 = 0
-        let k = m.kind
-        if m.filters.isEmpty {
-            for i in r.lower..<r.upper where kind[i] == k {
-                n &+= 1
-                if n >= limit { return n }
-            }
-        } else {
-            for i in r.lower..<r.upper where kind[i] == k && m.passesFilters(snapshot, i) {
-                n &+= 1
-                if n >= limit { return n }
-            }
-        }
-        return n
-    }
-
-    /// ``count(_:_:_:start:end:limit:)`` in one pass backwards from the window's end: the walk that
-    /// finds the window's first row also counts, and stops at `limit` (a window usually holds few
-    /// of a consumer's events, and the newest are read first).
+    /// The number of events of consumer `c` in `[start, end)` that match, stopping at `limit`: one
+    /// pass backwards from the window's end, which finds the window's first row and counts on the
+    /// way (a window usually holds few of a consumer's events, and the newest are read first).
     @inline(__always)
     func countBack(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
         if quietSince(c, start) { return 0 }
