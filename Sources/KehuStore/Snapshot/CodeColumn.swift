@@ -117,10 +117,10 @@ public struct AmountView {
         let lastWord = (rows.upperBound &- 1) &>> 6
         var w = rows.lowerBound &>> 6
         while w <= lastWord {
-            var word = bits[w]
+            let full = bits[w]
+            var word = full
             if w == rows.lowerBound &>> 6 { word &= ~UInt64(0) &<< UInt64(rows.lowerBound & 63) }
             if w == lastWord && rows.upperBound & 63 != 0 { word &= (UInt64(1) &<< UInt64(rows.upperBound & 63)) &- 1 }
-            let full = bits[w]
             while word != 0 {
                 let bit = word.trailingZeroBitCount
                 let i = w &<< 6 &+ bit
