@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // Activation: consumer sets, tags, audiences, reach plans (PCT) with holdouts.
         .target(name: "KehuActivation", dependencies: [
-            "KehuModel", "KehuStore", "KehuAnalytics", "KehuPredict",
+            "KehuModel", "KehuStore", "KehuAnalytics", "KehuPredict", "CKehuPrefetch",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Members (会员): tiers, benefits, the points ledger, 招育转留赞 reporting.
@@ -69,6 +69,8 @@ let package = Package(
         .target(name: "KehuCharts"),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
+        // A cache prefetch hint for the activation kernels (C: Swift has no prefetch intrinsic).
+        .target(name: "CKehuPrefetch"),
         // The system zlib, for gzip request bodies (headers: Debian zlib1g-dev, the macOS SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // The HTTP server: Segment-compatible ingestion, query API, API keys.

@@ -85,4 +85,40 @@ import Testing
         #expect(!valued.isEmpty)
         #expect(try evaluator.evaluate("clv > \(Money.plainYuan(fen: thresholdFen))").members == valued)
     }
+
+    /// The per-kind recency tests never claim what the milliseconds deny: "none since the start"
+    /// means the last event is before the start, "inside" means start <= ts < end. Windows and
+    /// events on and around second and day boundaries, and off whole seconds.
+    @Test func recencyWindowTestsAreExact() {
+        let base: Int64 = 1_700_000_000_000
+        let recency = KindRecency(base: base, lastSecond: [])
+        var generator = SystemRandomNumberGenerator()
+        var proofs = (none: 0, inside: 0)
+        for round in 0..<20_000 {
+            // Day-aligned windows most of the time, arbitrary milliseconds otherwise.
+            let aligned = round % 4 != 0
+            let start = base + (aligned ? Int64.random(in: 0...400, using: &generator) * 86_400_000 : Int64.random(in: 0...40_000_000_000, using: &generator))
+            let end = start + (aligned ? Int64.random(in: 1...365, using: &generator) * 86_400_000 : Int64.random(in: 1...40_000_000_000, using: &generator))
+            let window = recency.window(start: start, end: end)
+            let around = [start, end][round % 2] + Int64.random(in: -2_500...2_500, using: &generator)
+            for ts in [around, start - 1, start, start + 999, end - 1, end, base, base + 999] where ts >= base {
+                let v = KindRecency.encode(ts, base: base)
+                if window.noneSince(v) {
+                    proofs.none += 1
+                    #expect(ts < start, "none since \(start), but the last event is at \(ts)")
+                }
+                if window.lastInside(v) {
+                    proofs.inside += 1
+                    #expect(start <= ts && ts < end, "inside [\(start), \(end)), but the last event is at \(ts)")
+                }
+            }
+        }
+        #expect(proofs.none > 1_000 && proofs.inside > 1_000, "the tests prove something often enough to matter")
+        // 0 is "no event of the kind": none in any window; the saturated value proves nothing.
+        let window = recency.window(start: base + 86_400_000, end: base + 2 * 86_400_000)
+        #expect(window.noneSince(0) && !window.lastInside(0))
+        #expect(!window.noneSince(.max) && !window.lastInside(.max))
+        #expect(KindRecency.encode(base + 86_400_000, base: base) == 86_401)
+        #expect(window.lastInside(86_401) && !window.lastInside(86_400 + 86_401) && window.noneSince(86_400))
+    }
 }

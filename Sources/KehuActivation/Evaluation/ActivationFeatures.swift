@@ -5,24 +5,39 @@ import KehuStore
 /// Per-consumer features that many tags and audiences read, derived once per snapshot and
 /// evaluation day and kept in the snapshot's ``DerivedCache`` (stages, preferred category, CLV).
 enum ActivationFeatures {
-    /// The time (UTC ms) of each dense consumer's last event, `Int64.min` for none: a window
-    /// scan skips a consumer whose last event is before the window without reading its rows
-    /// (one sequential 8-byte read instead of two reads far apart in the event columns).
-    /// - Complexity: O(consumers) once per snapshot.
-    static func lastEventTime(_ snapshot: Snapshot) -> [Int64] {
-        snapshot.derived.value("Activation.lastEventTime") { () -> [Int64] in
-            let n = snapshot.consumerCount
-            return [Int64](unsafeUninitializedCapacity: n) { out, initialized in
+    /// When each dense consumer last had an event of `kind` (``KindRecency``): a window
+    /// condition on that kind skips a consumer with none in the window after one sequential
+    /// 4-byte read, instead of walking its rows in the event columns.
+    /// - Complexity: O(events) the first time per snapshot and kind (each consumer's rows are
+    ///   read backwards up to its last event of the kind), on all cores; 4 bytes per consumer.
+    static func recency(_ snapshot: Snapshot, of kind: EventKind) -> KindRecency {
+        snapshot.derived.value("Activation.recency.\(kind.rawValue)") { () -> KindRecency in
+            let base = KindRecency.base(of: snapshot)
+            let parts = ConsumerPartitions.map(snapshot, partitions: 8) { range -> [UInt32] in
                 snapshot.ts.withUnsafeBufferPointer { ts in
-                    snapshot.eventStart.withUnsafeBufferPointer { start in
-                        for c in 0..<n {
-                            let last = Int(start[c &+ 1])
-                            out[c] = last > Int(start[c]) ? ts[last &- 1] : Int64.min
+                    snapshot.kind.withUnsafeBufferPointer { kinds in
+                        snapshot.eventStart.withUnsafeBufferPointer { start in
+                            [UInt32](unsafeUninitializedCapacity: range.count) { out, initialized in
+                                for c in range {
+                                    let first = Int(start[c])
+                                    var i = Int(start[c &+ 1])
+                                    var seen: UInt32 = 0
+                                    while i > first {
+                                        i &-= 1
+                                        if kinds[i] == kind {
+                                            seen = KindRecency.encode(ts[i], base: base)
+                                            break
+                                        }
+                                    }
+                                    out[c &- range.lowerBound] = seen
+                                }
+                                initialized = range.count
+                            }
                         }
                     }
                 }
-                initialized = n
             }
+            return KindRecency(base: base, lastSecond: parts.count == 1 ? parts[0] : Array(parts.joined()))
         }
     }
 
@@ -40,8 +55,6 @@ enum ActivationFeatures {
     /// go to the category of the more recent event.
     /// - Complexity: O(events in the 365 days × categories per consumer) the first time per day.
     static func preferredCategory(_ snapshot: Snapshot, asOf day: Day) -> [UInt32] {
-        // Derived values are built one key at a time: build the one the kernel reads first.
-        let lastEventTime = lastEventTime(snapshot)
         return snapshot.derived.value("Activation.preferredCategory.\(day.index)") {
             let calendar = AnalysisCalendar(snapshot)
             let window = calendar.window(days: 365, ending: day)
@@ -49,7 +62,7 @@ enum ActivationFeatures {
                 var out = [UInt32](repeating: 0, count: range.count)
                 var codes: [UInt32] = []
                 var counts: [Int] = []
-                EventWindowKernel.with(snapshot, lastEventTime: lastEventTime) { k in
+                EventWindowKernel.with(snapshot, recency: nil) { k in
                     for c in range {
                         let r = k.rows(c, start: window.lowerBound, end: window.upperBound)
                         for wanted in [EventKind.pay, .view] {
@@ -97,4 +110,65 @@ enum ActivationFeatures {
             return values
         }
     }
+}
+
+/// Each dense consumer's last event of one kind, to the second: `lastSecond[c]` is 0 when the
+/// consumer has none, else 1 + the whole seconds from ``base`` to that event (saturating at
+/// `UInt32.max`, which no test treats as known). Seconds, not milliseconds, keep it to 4 bytes a
+/// consumer; the tests below are exact anyway, or answer "look at the rows".
+struct KindRecency: Sendable {
+    /// A whole second at or before the snapshot's first event (UTC ms).
+    let base: Int64
+    let lastSecond: [UInt32]
+
+    static func base(of snapshot: Snapshot) -> Int64 {
+        let first = snapshot.ts.min() ?? 0
+        return floorDivide(first, 1000) &* 1000
+    }
+
+    static func encode(_ ts: Int64, base: Int64) -> UInt32 {
+        let seconds = (ts &- base) / 1000  // ts >= base
+        return seconds >= Int64(UInt32.max) - 1 ? UInt32.max : UInt32(seconds &+ 1)
+    }
+
+    /// The bounds a window `[start, end)` (UTC ms) becomes, for ``Window`` tests.
+    func window(start: Int64, end: Int64) -> Window {
+        let s = start &- base
+        let e = end &- base
+        return Window(floorStart: floorDivide(s, 1000), ceilStart: -floorDivide(-s, 1000), floorEnd: floorDivide(e, 1000))
+    }
+
+    /// A window as bounds on encoded values. With `x` the last event's offset in ms and
+    /// `sec = floor(x / 1000)` (encoded `sec + 1`): `sec < floor(s / 1000)` proves `x < s` (no
+    /// event of the kind in or after the window); `sec >= ceil(s / 1000)` and
+    /// `sec + 1 <= floor(e / 1000)` prove `s <= x < e` (one is in the window). 0 (none) is below
+    /// every bound and `UInt32.max` (saturated) above, so each test is one or two compares.
+    struct Window: Sendable {
+        /// Encoded values below this prove nothing of the kind at or after the start.
+        let noneBelow: UInt32
+        /// Encoded values in `insideLow...insideHigh` prove the last event is in the window.
+        let insideLow: UInt32
+        let insideHigh: UInt32
+
+        init(floorStart: Int64, ceilStart: Int64, floorEnd: Int64) {
+            func clamp(_ x: Int64, _ low: UInt32, _ high: UInt32) -> UInt32 { UInt32(min(max(x, Int64(low)), Int64(high))) }
+            noneBelow = clamp(floorStart &+ 1, 1, .max)
+            insideLow = clamp(ceilStart &+ 1, 1, .max)
+            insideHigh = clamp(floorEnd, 0, .max - 1)
+        }
+
+        /// True when the encoded last event `v` proves no event of the kind at or after the start.
+        @inline(__always)
+        func noneSince(_ v: UInt32) -> Bool { v < noneBelow }
+
+        /// True when `v` proves the last event of the kind is in the window.
+        @inline(__always)
+        func lastInside(_ v: UInt32) -> Bool { v >= insideLow && v <= insideHigh }
+    }
+}
+
+@inline(__always)
+private func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q &- 1 : q
 }

@@ -74,22 +74,38 @@ enum ConditionKernels {
             let from = start(days)
             // Counting past value + 1 never changes the answer.
             let limit = value < Int64.max ? value &+ 1 : value
-            return scan(snapshot, within) { k, c in op.holds(k.countBack(c, matcher, snapshot, start: from, end: end, limit: limit), value) }
+            let recency = ActivationFeatures.recency(snapshot, of: kind)
+            let seconds = recency.window(start: from, end: end)
+            return scan(snapshot, within, recency, seconds, quiet: op.holds(0, value)) { k, c in
+                op.holds(k.countBack(c, matcher, snapshot, start: from, end: end, seconds: seconds, limit: limit), value)
+            }
 
         case .sum(let kind, let days, let filters, let op, let fen):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot, within) { k, c in op.holds(k.sum(c, matcher, snapshot, start: from, end: end), fen) }
+            let recency = ActivationFeatures.recency(snapshot, of: kind)
+            let seconds = recency.window(start: from, end: end)
+            return scan(snapshot, within, recency, seconds, quiet: op.holds(0, fen)) { k, c in op.holds(k.sum(c, matcher, snapshot, start: from, end: end, seconds: seconds), fen) }
 
         case .last(let kind, let filters, let days):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot, within) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: false) }
+            let recency = ActivationFeatures.recency(snapshot, of: kind)
+            let seconds = recency.window(start: from, end: end)
+            // A consumer whose last event of the kind is in the window is in without reading rows.
+            let decided = matcher.filters.isEmpty
+            return scan(snapshot, within, recency, seconds, quiet: false, needsRows: { !decided || !seconds.lastInside($0) }) { k, c in
+                k.any(c, matcher, snapshot, start: from, end: end, seconds: seconds, noneBefore: false)
+            }
 
         case .first(let kind, let filters, let days):
             let matcher = EventMatcher(kind: kind, filters: filters, in: snapshot)
             let from = start(days)
-            return scan(snapshot, within) { k, c in k.any(c, matcher, snapshot, start: from, end: end, noneBefore: true) }
+            let recency = ActivationFeatures.recency(snapshot, of: kind)
+            let seconds = recency.window(start: from, end: end)
+            return scan(snapshot, within, recency, seconds, quiet: false) { k, c in
+                k.any(c, matcher, snapshot, start: from, end: end, seconds: seconds, noneBefore: true)
+            }
 
         case .field(let field, let values):
             let table = snapshot.dictionaries[field.rawValue]
@@ -135,16 +151,31 @@ enum ConditionKernels {
     }
 
     /// The consumers (of `within`, when given) for which `test` holds, with an event-window kernel
-    /// per partition. Inlined with a non-escaping `test`, so each condition's loop is compiled with
-    /// its test in it rather than calling a closure per consumer.
+    /// per partition. Inlined with a non-escaping `test`, so each condition's loop is compiled
+    /// with its test in it rather than calling a closure per consumer.
     @inline(__always)
     private static func scan(
         _ snapshot: Snapshot, _ within: ConsumerSet?, _ test: @Sendable (EventWindowKernel, Int) -> Bool
     ) -> ConsumerSet {
-        let lastEventTime = ActivationFeatures.lastEventTime(snapshot)
-        return ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
-            EventWindowKernel.with(snapshot, lastEventTime: lastEventTime) { kernel in
+        ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
+            EventWindowKernel.with(snapshot, recency: nil) { kernel in
                 ConsumerBitmap.fill(range, words, within: within) { c in test(kernel, c) }
+            }
+        }
+    }
+
+    /// ``scan(_:_:_:)`` for a condition on one kind in `window`: only consumers whose last event
+    /// of the kind (`recency`) can be in the window are tested, and their rows are prefetched
+    /// a word of consumers ahead; the others get `quiet`, the condition's answer for a consumer
+    /// with no such event (``EventWindowKernel/fill(_:_:within:window:quiet:needsRows:_:)``).
+    @inline(__always)
+    private static func scan(
+        _ snapshot: Snapshot, _ within: ConsumerSet?, _ recency: KindRecency, _ window: KindRecency.Window, quiet: Bool,
+        needsRows: @Sendable (UInt32) -> Bool = { _ in true }, _ test: @Sendable (EventWindowKernel, Int) -> Bool
+    ) -> ConsumerSet {
+        ConsumerBitmap.build(capacity: snapshot.consumerCount) { range, words in
+            EventWindowKernel.with(snapshot, recency: recency) { kernel in
+                kernel.fill(range, words, within: within, window: window, quiet: quiet, needsRows: needsRows) { c in test(kernel, c) }
             }
         }
     }

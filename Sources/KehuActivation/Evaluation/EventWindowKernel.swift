@@ -1,3 +1,4 @@
+import CKehuPrefetch
 import KehuModel
 import KehuStore
 
@@ -34,17 +35,18 @@ struct EventWindowKernel {
     let ts: UnsafeBufferPointer<Int64>
     let kind: UnsafeBufferPointer<EventKind>
     let eventStart: UnsafeBufferPointer<UInt32>
-    /// Each consumer's last event time (``ActivationFeatures/lastEventTime(_:)``).
-    let lastTs: UnsafeBufferPointer<Int64>
+    /// Each consumer's last event of the condition's kind (``KindRecency/lastSecond``); empty
+    /// for kernels that only use ``rows(_:start:end:)``.
+    let lastSecond: UnsafeBufferPointer<UInt32>
     let amounts: AmountView
 
-    static func with<R>(_ snapshot: Snapshot, lastEventTime: [Int64], _ body: (EventWindowKernel) -> R) -> R {
+    static func with<R>(_ snapshot: Snapshot, recency: KindRecency?, _ body: (EventWindowKernel) -> R) -> R {
         snapshot.ts.withUnsafeBufferPointer { ts in
             snapshot.kind.withUnsafeBufferPointer { kind in
                 snapshot.eventStart.withUnsafeBufferPointer { eventStart in
-                    lastEventTime.withUnsafeBufferPointer { lastTs in
+                    (recency?.lastSecond ?? []).withUnsafeBufferPointer { lastSecond in
                         snapshot.commerce.withAmounts { amounts in
-                            body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart, lastTs: lastTs, amounts: amounts))
+                            body(EventWindowKernel(ts: ts, kind: kind, eventStart: eventStart, lastSecond: lastSecond, amounts: amounts))
                         }
                     }
                 }
@@ -52,9 +54,69 @@ struct EventWindowKernel {
         }
     }
 
-    /// Whether consumer `c` has no event at or after `start` (so none in any window starting there).
+    /// Sets the bits of the consumers of `range` (a partition from
+    /// ``ConsumerBitmap/build(capacity:partitions:_:)``) that are in `within` (every one when nil)
+    /// and pass `test`, for a condition on one kind in `window`. `quiet` is the answer for a
+    /// consumer with no event of the kind at or after the window's start (`count(...) = 0` holds
+    /// for them, `count(...) >= 2` does not), which is given without calling `test`.
+    ///
+    /// A word of 64 consumers at a time: first the candidates whose last event of the kind can
+    /// be in the window (a branch-free pass over ``lastSecond``), then `test` on each. The rows of
+    /// the next word's candidates are prefetched while this word's are tested: candidates are
+    /// scattered over the event columns, and a load of each one's rows in turn would stall on
+    /// memory for every consumer. `needsRows(v)` says whether a candidate with encoded last event
+    /// `v` will read its rows (false when the recency alone answers).
     @inline(__always)
-    func quietSince(_ c: Int, _ start: Int64) -> Bool { lastTs[c] < start }
+    func fill(
+        _ range: Range<Int>, _ words: UnsafeMutableBufferPointer<UInt64>, within: ConsumerSet?, window: KindRecency.Window,
+        quiet: Bool, needsRows: (UInt32) -> Bool, _ test: (Int) -> Bool
+    ) {
+        let base = range.lowerBound
+        let firstWord = base &>> 6
+        /// The word's consumers (in `within`) and those of them that may have an event in the window.
+        func candidates(_ w: Int) -> (all: UInt64, may: UInt64) {
+            let start = base &+ w &* 64
+            let count = min(64, range.upperBound &- start)
+            let all = within?.words[firstWord &+ w] ?? (count == 64 ? ~0 : (1 &<< UInt64(count)) &- 1)
+            if all == 0 { return (0, 0) }
+            var may: UInt64 = 0
+            let below = window.noneBelow
+            for bit in 0..<count {
+                let bit1: UInt64 = lastSecond[start &+ bit] < below ? 0 : 1
+                may |= bit1 &<< UInt64(bit)
+            }
+            return (all, may & all)
+        }
+        func prefetch(_ w: Int, _ bits: UInt64) {
+            let start = base &+ w &* 64
+            var bits = bits
+            while bits != 0 {
+                let c = start &+ bits.trailingZeroBitCount
+                bits &= bits &- 1
+                guard needsRows(lastSecond[c]) else { continue }
+                let last = Int(eventStart[c &+ 1]) &- 1
+                kehu_prefetch(ts.baseAddress! + last)
+                kehu_prefetch(kind.baseAddress! + last)
+            }
+        }
+        guard !words.isEmpty else { return }
+        var current = candidates(0)
+        prefetch(0, current.may)
+        for w in 0..<words.count {
+            let next = w &+ 1 < words.count ? candidates(w &+ 1) : (all: 0, may: 0)
+            if next.may != 0 { prefetch(w &+ 1, next.may) }
+            let start = base &+ w &* 64
+            var out: UInt64 = quiet ? current.all & ~current.may : 0
+            var bits = current.may
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                if test(start &+ bit) { out |= 1 &<< UInt64(bit) }
+                bits &= bits &- 1
+            }
+            words[w] = out
+            current = next
+        }
+    }
 
     /// The first row in `low..<high` at or after `instant`.
     @inline(__always)
@@ -102,8 +164,10 @@ struct EventWindowKernel {
     /// pass backwards from the window's end, which finds the window's first row and counts on the
     /// way (a window usually holds few of a consumer's events, and the newest are read first).
     @inline(__always)
-    func countBack(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, limit: Int64) -> Int64 {
-        if quietSince(c, start) { return 0 }
+    func countBack(
+        _ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, seconds: KindRecency.Window, limit: Int64
+    ) -> Int64 {
+        if seconds.noneSince(lastSecond[c]) { return 0 }
         let first = Int(eventStart[c])
         var i = Int(eventStart[c &+ 1])
         // Rows at or after the end are outside (most consumers have none after the evaluation day).
@@ -131,10 +195,10 @@ struct EventWindowKernel {
     }
 
     /// The sum in fen of the amounts of consumer `c`'s matching events in `[start, end)`
-    /// (unknown amounts add 0).
+    /// (unknown amounts add 0). `seconds` is the window for ``lastSecond``.
     @inline(__always)
-    func sum(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64) -> Int64 {
-        if quietSince(c, start) { return 0 }
+    func sum(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, seconds: KindRecency.Window) -> Int64 {
+        if seconds.noneSince(lastSecond[c]) { return 0 }
         let first = Int(eventStart[c])
         let last = Int(eventStart[c &+ 1])
         let upper = ts[last &- 1] < end ? last : firstRow(first, last, atOrAfter: end)
@@ -145,10 +209,16 @@ struct EventWindowKernel {
         return amounts.sum(lower..<upper) { i in kind[i] == k && (m.filters.isEmpty || m.passesFilters(snapshot, i)) }
     }
 
-    /// Whether consumer `c` has a matching event in `[start, end)`; with `noneBefore`, also none before `start`.
+    /// Whether consumer `c` has a matching event in `[start, end)`; with `noneBefore`, also none
+    /// before `start`. `seconds` is the window for ``lastSecond``.
     @inline(__always)
-    func any(_ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, noneBefore: Bool) -> Bool {
-        if quietSince(c, start) { return false }
+    func any(
+        _ c: Int, _ m: EventMatcher, _ snapshot: Snapshot, start: Int64, end: Int64, seconds: KindRecency.Window, noneBefore: Bool
+    ) -> Bool {
+        let last = lastSecond[c]
+        if seconds.noneSince(last) { return false }
+        // The consumer's last event of the kind is in the window: no need to read the rows.
+        if !noneBefore && m.filters.isEmpty && seconds.lastInside(last) { return true }
         let r = rows(c, start: start, end: end)
         if noneBefore {
             for i in r.first..<r.lower where kind[i] == m.kind && (m.filters.isEmpty || m.passesFilters(snapshot, i)) {
