@@ -52,9 +52,33 @@ public enum IdentityKeyType: UInt8, CaseIterable, Sendable, Codable, Hashable, C
         }
     }
 
+    /// The type called `name`, ignoring ASCII case (`member`, `Phone`, `UNIONID`).
     public init?(name: some StringProtocol) {
-        guard let type = IdentityKeyType.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
-        self = type
+        self.init(nameUTF8: name.utf8)
+    }
+
+    /// ``init(name:)`` without the generic call: byte comparisons, no allocation (keys are
+    /// parsed once per event at ingest, and twice per event on the server's path).
+    public init?(name: Substring) {
+        self.init(nameUTF8: name.utf8)
+    }
+
+    public init?(name: String) {
+        self.init(nameUTF8: name.utf8)
+    }
+
+    @inline(__always)
+    init?(nameUTF8 name: some Collection<UInt8>) {
+        for type in IdentityKeyType.allCases {
+            let expected = type.name.utf8
+            guard name.count == expected.count else { continue }
+            // ASCII letters only in the names: OR-ing 0x20 lower-cases a letter.
+            if zip(name, expected).allSatisfy({ ($0 | 0x20) == $1 }) {
+                self = type
+                return
+            }
+        }
+        return nil
     }
 
     public static var allNames: String { allCases.map(\.name).joined(separator: ", ") }
@@ -79,7 +103,14 @@ public struct IdentityKey: Sendable, Hashable, Codable, Comparable, CustomString
 
     /// Parses `type:value` (the value may itself contain colons).
     public static func parse(_ text: some StringProtocol) throws(IdentityKeyError) -> IdentityKey {
-        guard let colon = text.firstIndex(of: ":") else { throw .missingType }
+        try parse(String(text))
+    }
+
+    /// ``parse(_:)`` for a `String`, on its UTF-8 view (no generic calls, one allocation at most:
+    /// the value, when it is too long to be stored inline).
+    public static func parse(_ text: String) throws(IdentityKeyError) -> IdentityKey {
+        let utf8 = text.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { throw .missingType }
         let typeName = text[..<colon]
         let value = text[text.index(after: colon)...]
         guard let type = IdentityKeyType(name: typeName) else { throw .unknownType(String(typeName)) }

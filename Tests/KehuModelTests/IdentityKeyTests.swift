@@ -65,4 +65,25 @@ import Testing
         #expect(IdentityKeyType.anon.anchorRank < IdentityKeyType.device.anchorRank)
         #expect(IdentityKeyType(name: "UNIONID") == .unionid)
     }
+
+    /// Type names match whole and ignoring ASCII case only, through every overload (String,
+    /// Substring and the generic one), and parse splits at the first colon.
+    @Test func typeNamesMatchWholeIgnoringCase() throws {
+        for type in IdentityKeyType.allCases {
+            #expect(IdentityKeyType(name: type.name.uppercased()) == type)
+            #expect(IdentityKeyType(name: Substring("x" + type.name).dropFirst()) == type)
+            #expect(IdentityKeyType(name: type.name.utf8.map { Character(Unicode.Scalar($0)) }.map(String.init).joined()) == type)
+            #expect(IdentityKeyType(name: type.name + "s") == nil)
+            #expect(IdentityKeyType(name: String(type.name.dropLast())) == nil)
+            #expect(IdentityKeyType(name: type.name.replacingOccurrences(of: "e", with: "E")) == type)
+        }
+        #expect(IdentityKeyType(name: "m@mber") == nil)
+        #expect(IdentityKeyType(name: "") == nil)
+        #expect(IdentityKeyType(name: "méMber") == nil)
+        #expect(try IdentityKey.parse("Anon:a:b:c") == IdentityKey(type: .anon, value: "a:b:c"))
+        #expect(try IdentityKey.parse(Substring("xmember:1001").dropFirst()) == IdentityKey(type: .member, value: "1001"))
+        #expect(throws: IdentityKeyError.missingType) { try IdentityKey.parse("member1001") }
+        #expect(throws: IdentityKeyError.unknownType("wechat")) { try IdentityKey.parse("wechat:1") }
+        #expect(throws: IdentityKeyError.emptyValue(.openid)) { try IdentityKey.parse("openid:") }
+    }
 }

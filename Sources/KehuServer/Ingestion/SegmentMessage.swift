@@ -268,6 +268,9 @@ struct SegmentMessageMapper {
 
 extension String {
     func trimmingASCIISpaces() -> String {
+        // Almost every value has nothing to trim: return it without building a new string.
+        func isSpace(_ byte: UInt8?) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        if !isSpace(utf8.first) && !isSpace(utf8.last) { return self }
         var s = Substring(self)
         while let first = s.first, first == " " || first == "\t" || first == "\n" || first == "\r" { s.removeFirst() }
         while let last = s.last, last == " " || last == "\t" || last == "\n" || last == "\r" { s.removeLast() }
