@@ -336,16 +336,25 @@ public final class IngestSession {
         }
         sessionLinks = []
         let allLinks = (storedLinks + newLinks).map { KeyLink(packed: $0) }
-        let newKeys = self.newKeys
+        // New keys in index order: each page of the (type, value) index is then visited once,
+        // in order, instead of once per key at random (ids stay as assigned).
+        let newKeys = self.newKeys.sorted { ($0.key.type.rawValue, $0.key.value) < ($1.key.type.rawValue, $1.key.value) }
         let previous = previousConsumer
         let keyCount = Int(nextKeyID) - 1
         let limit = guardLimit
         let t0 = ContinuousClock.now
+        // Everything that needs no catalogue write runs before the write transaction: while it is
+        // open, every other writer of the catalogue waits (the server's inbox appends, and so the
+        // requests they acknowledge). The session holds the workspace's writer lock, so the next
+        // consumer id and the keys, links and consumers resolved here cannot change meanwhile.
+        let next = try workspace.catalogue.read { db in UInt32(try Setting.int(db, Setting.nextConsumerID)) }
+        let resolution = OneID.resolve(
+            keyCount: keyCount, links: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
+        Trace.note("OneID resolve", since: t0)
+        // Every segment file is written, fsynced and renamed before it is registered.
+        let written = try writer.finish()
+        Trace.note("segments written", since: t0)
         let summary: CommitSummary = try workspace.catalogue.write { db in
-            let next = UInt32(try Setting.int(db, Setting.nextConsumerID))
-            let resolution = OneID.resolve(
-                keyCount: keyCount, links: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
-            Trace.note("OneID resolve", since: t0)
             try BulkInsert.bound(
                 db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"],
                 count: newKeys.count
@@ -377,9 +386,6 @@ public final class IngestSession {
                     sql: "INSERT INTO guarded_key (key_id, consumers) VALUES (?, ?)",
                     arguments: [Int64(guardedKey.keyID), guardedKey.consumers])
             }
-            // Every segment file is written, fsynced and renamed before it is registered.
-            let written = try writer.finish()
-            Trace.note("segments written", since: t0)
             for segment in written {
                 try db.execute(
                     sql: """
