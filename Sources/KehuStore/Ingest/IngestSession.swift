@@ -336,9 +336,10 @@ public final class IngestSession {
         }
         sessionLinks = []
         let allLinks = (storedLinks + newLinks).map { KeyLink(packed: $0) }
-        // New keys in index order: each page of the (type, value) index is then visited once,
-        // in order, instead of once per key at random (ids stay as assigned).
-        let newKeys = self.newKeys.sorted { ($0.key.type.rawValue, $0.key.value) < ($1.key.type.rawValue, $1.key.value) }
+        // New keys in id order: the table's rows and the consumer index grow at their ends. (In
+        // (type, value) order the unique index is visited in order but the table is written at
+        // random: under the server's load test that made the key insert 1.5-2x slower.)
+        let newKeys = self.newKeys
         let previous = previousConsumer
         let keyCount = Int(nextKeyID) - 1
         let limit = guardLimit
