@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuTesting"]),
+        .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuPredict", "KehuTesting"]),
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),
         .testTarget(name: "KehuActivationTests", dependencies: [
             "KehuActivation", "KehuAnalytics", "KehuTesting", "KehuStore", "KehuIngest", "KehuModel",

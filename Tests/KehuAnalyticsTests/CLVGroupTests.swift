@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import KehuModel
+import KehuPredict
 import KehuStore
 import KehuTesting
 @testable import KehuAnalytics
@@ -86,5 +87,26 @@ struct CLVGroupTests {
             #expect(row.customers == members.count)
             #expect(abs(row.totalCLV - members.reduce(0) { $0 + $1.clv }) < 1e-6)
         }
+    }
+
+    /// A fit without dropout (a/(a+b) near 0, as lifetimes also finds on the demo brand: a = 5e-6)
+    /// is said beside the models, in both languages; a fit with dropout says nothing more.
+    @Test func aFitWithoutDropoutIsSaid() throws {
+        // a/(a+b) = 5e-6 / 22282.7: about 2e-10, far below 0.001.
+        let flat = BGNBDParameters(r: 2.03, alpha: 82.7, a: 0.000005, b: 22_282.7)
+        // The BG/NBD paper's CDNOW fit: a/(a+b) = 0.793 / 3.219 = 0.246.
+        let cdnow = BGNBDParameters(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
+        #expect(try #require(CustomerValueReport.noDropoutNote(flat, chinese: false)).contains("a/(a+b) = 2.2e-10"))
+        #expect(try #require(CustomerValueReport.noDropoutNote(flat, chinese: true)).contains("几乎看不到流失"))
+        #expect(CustomerValueReport.noDropoutNote(cdnow, chinese: false) == nil)
+        // At the threshold itself: 0.001 is not below 0.001.
+        #expect(CustomerValueReport.noDropoutNote(BGNBDParameters(r: 1, alpha: 1, a: 1, b: 999), chinese: false) == nil)
+        #expect(CustomerValueReport.noDropoutNote(BGNBDParameters(r: 1, alpha: 1, a: 1, b: 1_001), chinese: false) != nil)
+
+        // On a generated brand, the models table carries the note exactly when the fit has no dropout.
+        let (_, _, s) = try generatedSnapshot()
+        let report = try CustomerValueReport.compute(s, CustomerValueParameters(calibrationEnd: try #require(s.dataDays).last.advanced(by: -60)))
+        let footnotes = report.tables()[0].footnotes
+        #expect(footnotes.contains { $0.hasPrefix("The BG/NBD fit finds almost no dropout") } == (report.purchaseModel.meanDropout < 0.001))
     }
 }

@@ -293,6 +293,23 @@ public struct CustomerValueReport: Report {
         )
     }
 
+    /// Below this mean dropout probability per repeat purchase the report says that the fit
+    /// found no dropout (a customer would need thousands of purchases to leave).
+    public static let noDropoutThreshold = 0.001
+
+    /// Said beside the fit when it finds no dropout: every P(alive) is then about 100%, also for
+    /// customers who have not bought for a long time, and CLV rests on purchase rates and spend.
+    public static func noDropoutNote(_ fit: BGNBDParameters, chinese: Bool) -> String? {
+        guard fit.meanDropout < noDropoutThreshold else { return nil }
+        let share = String(format: "%.2g", fit.meanDropout)
+        return chinese
+            ? "BG/NBD 在这些数据中几乎看不到流失（每次复购后的平均流失概率 a/(a+b) = \(share)）：每位客户的存活概率都接近 100%，"
+                + "久未购买的客户也不例外；这里的 CLV 只取决于购买频率和客单价。"
+            : "The BG/NBD fit finds almost no dropout in this data (mean dropout probability after a repeat purchase "
+                + "a/(a+b) = \(share)): P(alive) is close to 100% for every customer, also for those who have not bought "
+                + "for a long time, and CLV here rests on purchase rates and spend alone."
+    }
+
     public func tables() -> [TextTable] {
         var models = TextTable(title: "Models 模型", headers: ["model", "parameters", "log-likelihood"])
         models.alignments = [.left, .left, .right]
@@ -305,7 +322,7 @@ public struct CustomerValueReport: Report {
         models.footnotes = [
             "\(Figures.grouped(customers)) customers with a paid order, \(Figures.grouped(repeatCustomers)) with repeat purchases; "
                 + "total CLV " + Self.yuan(totalCLV) + ", mean " + Self.yuan(totalCLV / Double(max(customers, 1)))
-        ]
+        ] + [Self.noDropoutNote(purchaseModel, chinese: false)].compactMap { $0 }
         var top = TextTable(
             title: "Top \(min(topCount, values.count)) consumers by CLV",
             headers: ["consumer", "repeat purchases", "P(alive)", "expected purchases", "expected spend", "CLV"])

@@ -35,6 +35,10 @@ public struct BGNBDParameters: Sendable, Hashable, Codable, CustomStringConverti
         "r=\(r.formatted4) alpha=\(alpha.formatted4) a=\(a.formatted4) b=\(b.formatted4)"
     }
 
+    /// The mean probability of dropping out after a repeat purchase, `a / (a + b)`. Near 0, the
+    /// fit sees no dropout in the data and P(alive) is about 1 for every customer.
+    public var meanDropout: Double { a / (a + b) }
+
     /// Whether all four parameters are positive and finite.
     public var isValid: Bool {
         [r, alpha, a, b].allSatisfy { $0.isFinite && $0 > 0 }

@@ -64,7 +64,9 @@ enum CLVPage {
                     + HTML.table([l.text("阶段", "Stage"), l.text("客户", "Customers"), l.text("无 CLV", "Without CLV"), l.text("CLV 合计", "Total CLV"),
                                   l.text("平均 CLV", "Mean CLV"), l.text("平均存活概率", "Mean P(alive)")], stageRows)),
             ])
-            + HTML.card(l.text("模型拟合", "Model fit"), note: l.text("最大似然估计；时间单位：\(report.unit)。", "Maximum likelihood; time unit: \(report.unit)."),
+            + HTML.card(l.text("模型拟合", "Model fit"),
+                        note: l.text("最大似然估计；时间单位：\(report.unit)。", "Maximum likelihood; time unit: \(report.unit).")
+                            + (CustomerValueReport.noDropoutNote(fit, chinese: l == .zh).map { " " + $0 } ?? ""),
                           html: HTML.table([l.text("模型", "Model"), l.text("参数", "Parameters"), l.text("对数似然", "Log-likelihood"), l.text("迭代", "Iterations")], fitRows, leftColumns: 2))
             + HTML.card(l.text("CLV 最高的客户", "Highest CLV"), note: l.text("消费者编号为工作区内部编号。", "Consumer numbers are the workspace's internal ids."),
                           html: HTML.table([l.text("消费者", "Consumer"), l.text("复购次数", "Repeats"), l.text("存活概率", "P(alive)"),
