@@ -104,10 +104,10 @@ struct GammaGammaLikelihoodRows: Sendable {
     /// The total log-likelihood at `parameters` and its gradient.
     /// - Complexity: O(distinct rows + distinct frequencies), split across cores for many rows.
     func evaluate(_ parameters: GammaGammaParameters, gradient: inout Gradient, parallel: Bool) -> Double {
+        // The terms are arranged so that nothing of size q·ln v is subtracted (see
+        // ``GammaGammaParameters/logLikelihood(frequency:monetaryValue:)``): per group
+        // -ln B(px, q) + px ln x + (px - 1) Σ ln m, per row -q·log1p(xm/v) - px·ln(xm + v).
         let p = parameters.p, q = parameters.q, v = parameters.v
-        let logGammaQ = SpecialFunctions.logGamma(q)
-        let digammaQ = SpecialFunctions.digamma(q)
-        let logV = log(v)
         var value = 0.0
         var total = Gradient()
         for g in groupFrequency.indices {
@@ -115,12 +115,9 @@ struct GammaGammaLikelihoodRows: Sendable {
             let px = p * x
             let w = groupWeight[g]
             let logX = log(x)
-            let digammaPXQ = SpecialFunctions.digamma(px + q)
-            value += w * (SpecialFunctions.logGammaRatio(px, shift: q) - logGammaQ + q * logV + px * logX)
-                + (px - 1) * groupWeightedLogSpend[g]
-            total.p += x * (w * (digammaPXQ - SpecialFunctions.digamma(px) + logX) + groupWeightedLogSpend[g])
-            total.q += w * (digammaPXQ - digammaQ + logV)
-            total.v += w * q / v
+            value += w * (-SpecialFunctions.logBeta(px, q) + px * logX) + (px - 1) * groupWeightedLogSpend[g]
+            total.p += x * (w * (SpecialFunctions.digamma(px + q) - SpecialFunctions.digamma(px) + logX) + groupWeightedLogSpend[g])
+            total.q += w * SpecialFunctions.digammaDifference(q, shift: px)
         }
 
         let rows = rowCount
@@ -160,7 +157,8 @@ struct GammaGammaLikelihoodRows: Sendable {
         var value = 0.0, p = 0.0, q = 0.0, v = 0.0
     }
 
-    /// The -(px + q) ln(xm + v) term and its derivatives over a range of rows.
+    /// The -q·log1p(xm/v) - px·ln(xm + v) terms and their derivatives over a range of rows
+    /// (d/dq: -log1p(xm/v); d/dv: q·xm / (v (xm + v)) - px / (xm + v)).
     private static func pass(_ c: Columns, rows: Range<Int>, p: Double, q: Double, v: Double) -> Partial {
         var out = Partial()
         guard !rows.isEmpty else { return out }
@@ -172,17 +170,21 @@ struct GammaGammaLikelihoodRows: Sendable {
         var g = low
         while g < c.frequency.count && c.start[g] < rows.upperBound {
             let x = c.frequency[g]
-            var sumLog = 0.0, sumInverse = 0.0
+            var sumLog = 0.0, sumLog1p = 0.0, sumInverse = 0.0, sumShare = 0.0
             for i in max(c.start[g], rows.lowerBound)..<min(c.start[g + 1], rows.upperBound) {
-                let total = x * c.spend[i] + v
-                sumLog += c.weight[i] * log(total)
-                sumInverse += c.weight[i] / total
+                let xm = x * c.spend[i]
+                let total = xm + v
+                let w = c.weight[i]
+                sumLog += w * log(total)
+                sumLog1p += w * log1p(xm / v)
+                sumInverse += w / total
+                sumShare += w * xm / total
             }
-            let shape = p * x + q
-            out.value -= shape * sumLog
+            let px = p * x
+            out.value -= q * sumLog1p + px * sumLog
             out.p -= x * sumLog
-            out.q -= sumLog
-            out.v -= shape * sumInverse
+            out.q -= sumLog1p
+            out.v += q / v * sumShare - px * sumInverse
             g += 1
         }
         return out
