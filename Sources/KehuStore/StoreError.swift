@@ -29,7 +29,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .database(let message): "catalogue error: \(message)"
         case .busy(let workspace):
             "workspace '\(workspace)' is being written by another kehu process; try again when it finishes"
-        case .inboxRecord(let id, let reason): "inbox row \(id) cannot be read: \(reason)"
+        case .inboxRecord(let id, let reason): "inbox entry \(id) cannot be read: \(reason)"
         case .invalidArgument(let message): message
         }
     }

@@ -113,8 +113,7 @@ struct IdentityLinkTests {
         let hasher = KeyHasher(salt: fixture.a.salt)
         let phone = try hasher.identityKey(type: .phone, value: "13900001111")
         let email = try hasher.identityKey(type: .email, value: "li.na@example.com")
-        let stored = try fixture.a.catalogue.read { db in try Data.fetchAll(db, sql: "SELECT record FROM inbox_link") }
-        let link = try JSONDecoder().decode(IdentityLinkRecord.self, from: try #require(stored.first))
+        let link = try #require(try Inbox.pendingEntries(in: fixture.a).flatMap(\.links).first)
         #expect(Set(link.keys) == ["member:u4", phone.description, email.description, "unionid:wx-u4"])
         for file in try FileManager.default.contentsOfDirectory(atPath: fixture.a.directory) {
             guard let data = FileManager.default.contents(atPath: fixture.a.directory + "/" + file) else { continue }

@@ -74,11 +74,9 @@ extension TestResponse {
     }
 }
 
-/// Inbox records of a workspace, in order (read through a flush-free path: the catalogue).
+/// Inbox records of a workspace waiting for a flush, in order.
 func inboxRecords(_ workspace: Workspace) throws -> [EventRecord] {
-    try workspace.catalogue.read { db in
-        try Data.fetchAll(db, sql: "SELECT record FROM inbox ORDER BY id")
-    }.map { try Inbox.decodeRecord($0) }
+    try Inbox.pendingEntries(in: workspace).flatMap(\.events)
 }
 
 /// Keeps log lines (level, message and metadata) in memory instead of printing them.

@@ -15,12 +15,12 @@ final class Flag: Sendable {
 
 @Suite("Inbox: group commit and identity links")
 struct InboxAppenderTests {
-    @Test("concurrent appends wait for the writer and share one transaction; each gets its own ids only after the commit")
+    @Test("concurrent appends wait for the writer and share one transaction; each gets its own entry only after the commit")
     func groupCommit() async throws {
         let dir = TemporaryDirectory()
         let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
         let appender = InboxAppender(workspace: ws)
-        // Another write transaction holds the writer until all 40 appends have arrived: the first
+        // Another write transaction of the inbox database holds its writer until all 40 appends have arrived: the first
         // group (whatever had arrived when the drain started) waits for the writer, and every
         // later append waits for the next group, so 40 appends take at most 2 transactions.
         // No timing is assumed: on a loaded machine, with the whole suite running on 2 cores, the
@@ -28,43 +28,42 @@ struct InboxAppenderTests {
         let holding = Flag()
         let released = Flag()
         let holder = Thread {
-            try? ws.catalogue.write { _ in
+            try? ws.inbox.write { _ in
                 holding.set()
                 let deadline = Date().addingTimeInterval(600)
                 while appender.statistics.entries + appender.waitingCount < 40 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
                 Thread.sleep(forTimeInterval: 0.05)
+                // Set before the commit: an append may commit and resume the instant it ends.
+                released.set()
             }
-            released.set()
         }
         holder.start()
         while !holding.isSet { try await Task.sleep(for: .milliseconds(5)) }
-        let results = try await withThrowingTaskGroup(of: (Int, [Int64]).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
             for request in 0..<40 {
                 group.addTask {
                     let records = (0..<5).map { i in
                         event("r\(request)-\(i)", june1 + Int64(i) * hour, .view, ["member:\(request)"])
                     }
-                    let ids = try await appender.append(InboxEntry(requestID: "req-\(request)", events: records))
+                    let id = try await appender.append(InboxEntry(requestID: "req-\(request)", events: records))
                     // Acknowledged only after the commit, which waited for the holder.
                     #expect(released.isSet)
-                    return (request, ids)
+                    return (request, id)
                 }
             }
-            var all: [Int: [Int64]] = [:]
-            for try await (request, ids) in group { all[request] = ids }
+            var all: [Int: Int64] = [:]
+            for try await (request, id) in group { all[request] = id }
             return all
         }
         let statistics = appender.statistics
         #expect(statistics.entries == 40)
         #expect(statistics.groups <= 2, "\(statistics.groups) transactions for 40 waiting appends")
-        // Every request got 5 ids, all distinct, and they are its own rows.
-        #expect(Set(results.values.flatMap { $0 }).count == 200)
-        let owners = try ws.catalogue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, request_id FROM inbox").map { ($0[0] as Int64, $0[1] as String) })
-        }
-        for (request, ids) in results {
-            #expect(ids.count == 5)
-            #expect(ids.allSatisfy { owners[$0] == "req-\(request)" })
+        // Every request got its own entry (distinct ids), holding its 5 events.
+        #expect(Set(results.values).count == 40)
+        let entries = Dictionary(uniqueKeysWithValues: try Inbox.pendingEntries(in: ws).map { ($0.id, $0) })
+        for (request, id) in results {
+            #expect(entries[id]?.requestID == "req-\(request)")
+            #expect(entries[id]?.events.map(\.keys) == Array(repeating: ["member:\(request)"], count: 5))
         }
         #expect(try InboxFlusher.flushAll(ws) == 200)
         #expect(try ws.buildSnapshot().consumerCount == 40)

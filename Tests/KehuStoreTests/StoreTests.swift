@@ -114,12 +114,17 @@ struct StoreTests {
         let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
         _ = try ingest([event("e1", june1, .view, ["member:1"])], into: ws)
         // e1 again (a duplicate of a stored event), e2 for a known key, e3 for a new key.
-        let ids = try Inbox.append([
+        let records = [
             event("e1", june1, .view, ["member:1"]),
             event("e2", june1 + hour, .cart, ["member:1"]),
             event("e3", june1 + 2 * hour, .view, ["anon:x7"]),
-        ], requestID: "req-1", to: ws)
-        #expect(ids.count == 3)
+        ]
+        let id = try Inbox.append(records, requestID: "req-1", to: ws)
+        // One entry for the request, holding its three events as they were sent.
+        let pending = try Inbox.pendingEntries(in: ws)
+        #expect(pending.map(\.id) == [id])
+        #expect(pending.first?.requestID == "req-1")
+        #expect(pending.first?.events == records)
         let before = try ws.buildSnapshot()
         // 1 stored + e2 + e3 (e1 dropped as duplicate) = 3 events; member:1 and anon:x7 = 2 consumers.
         #expect(before.eventCount == 3)

@@ -338,6 +338,8 @@ enum Setting {
     static let dataVersion = "data_version"
     static let nextConsumerID = "next_consumer_id"
     static let createdAt = "created_at"
+    /// The last inbox entry id whose events are in a registered segment (see ``InboxDatabase``).
+    static let inboxFlushedThrough = "inbox_flushed_through"
 
     static func get(_ db: Database, _ name: String) throws -> DatabaseValue? {
         try DatabaseValue.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])

@@ -9,43 +9,32 @@ import KehuModel
 /// already canonical (phones and emails hashed by the caller with the workspace salt): clear
 /// personal data never reaches disk.
 public enum Inbox {
-    /// Appends records in one transaction and returns their inbox ids once it has committed.
+    /// Appends records as one entry and returns its entry id once the transaction has committed.
     /// - Parameters:
     ///   - records: events whose `keys` are canonical `type:value` strings.
     ///   - requestID: where they came from, for error reports (e.g. the HTTP request id).
+    @discardableResult
     public static func append(
         _ records: [EventRecord], requestID: String, to workspace: Workspace
-    ) throws(StoreError) -> [Int64] {
+    ) throws(StoreError) -> Int64 {
         let entry = try InboxEntry(requestID: requestID, events: records).encoded()
-        return try write([entry], to: workspace)
+        return try write([entry], to: workspace)[0]
     }
 
-    /// Writes encoded entries in one transaction (a group commit: one fsync for all of them)
-    /// and returns the inbox ids of their events, in order, once it has committed.
-    /// - Complexity: O(events + links) row inserts.
+    /// Writes encoded entries in one transaction of the inbox database (a group commit: one
+    /// fsync for all of them) and returns their entry ids, in order, once it has committed.
+    /// - Complexity: O(entries) row inserts (one per request, whatever its number of events).
     static func write(_ entries: [InboxEntry.Encoded], to workspace: Workspace) throws(StoreError) -> [Int64] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        return try workspace.catalogue.write { db in
+        return try workspace.inbox.write { db in
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO inbox (received_at, request_id, item, record) VALUES (?, ?, ?, ?)")
+                sql: "INSERT INTO entry (received_at, request_id, events, links, record) VALUES (?, ?, ?, ?, ?)")
             var ids: [Int64] = []
-            ids.reserveCapacity(entries.reduce(0) { $0 + $1.events.count })
-            var linked = false
+            ids.reserveCapacity(entries.count)
             for entry in entries {
-                for (item, data) in entry.events.enumerated() {
-                    try insert.execute(arguments: [now, entry.requestID, item, data])
-                    ids.append(db.lastInsertedRowID)
-                }
-                if !entry.links.isEmpty {
-                    let insertLink = try db.cachedStatement(
-                        sql: "INSERT INTO inbox_link (received_at, request_id, item, record) VALUES (?, ?, ?, ?)")
-                    for (item, data) in entry.links.enumerated() {
-                        try insertLink.execute(arguments: [now, entry.requestID, item, data])
-                    }
-                    linked = true
-                }
+                try insert.execute(arguments: [now, entry.requestID, entry.eventCount, entry.linkCount, entry.record])
+                ids.append(db.lastInsertedRowID)
             }
-            if !ids.isEmpty || linked { try Setting.bumpDataVersion(db) }
             return ids
         }
     }
@@ -66,56 +55,106 @@ public enum Inbox {
         }
     }
 
-    /// Identity links waiting in the inbox (identify and alias messages).
-    public static func linkCount(in workspace: Workspace) throws(StoreError) -> Int {
-        try workspace.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox_link") ?? 0 }
-    }
-
-    /// Reads up to `limit` identity-link rows in id order.
-    static func readLinks(_ db: Database, limit: Int) throws -> [(id: Int64, record: IdentityLinkRecord)] {
-        let decoder = JSONDecoder()
-        return try Row.fetchAll(db, sql: "SELECT id, record FROM inbox_link ORDER BY id LIMIT ?", arguments: [limit]).map { row in
-            let id: Int64 = row[0]
-            let data: Data = row[1]
-            do {
-                return (id, try decoder.decode(IdentityLinkRecord.self, from: data))
-            } catch {
-                throw StoreError.inboxRecord(id: id, reason: "identity link: \(error)")
-            }
-        }
-    }
-
-    /// Number of events waiting in the inbox.
-    public static func count(in workspace: Workspace) throws(StoreError) -> Int {
-        try workspace.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox") ?? 0 }
-    }
-
-    /// Reads up to `limit` inbox rows in id order.
-    static func read(
-        _ db: Database, limit: Int, afterID: Int64 = 0
-    ) throws -> [(id: Int64, record: EventRecord)] {
-        try Row.fetchAll(
-            db, sql: "SELECT id, record FROM inbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
-        ).map { row in
-            let id: Int64 = row[0]
-            let data: Data = row[1]
-            do {
-                return (id, try InboxRecordCoding.decode(data))
-            } catch {
-                throw StoreError.inboxRecord(id: id, reason: "\(error)")
-            }
-        }
-    }
-
     static func isHexDigest(_ value: String) -> Bool {
         value.utf8.count == 64 && value.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    /// Turns inbox records into a batch whose keys are already canonical.
-    static func batch(of records: [(id: Int64, record: EventRecord)]) throws(StoreError) -> (EventBatch, [IdentityKey?]) {
+    // MARK: Reading
+
+    /// An entry of the inbox as stored: its counts, and its records still encoded.
+    struct StoredEntry: Sendable {
+        var id: Int64
+        var receivedAt: Int64
+        var requestID: String
+        var events: Int
+        var links: Int
+        var record: Data
+
+        func decoded() throws(StoreError) -> PendingEntry {
+            do {
+                let (events, links) = try InboxEntryCoding.decode(record)
+                return PendingEntry(id: id, receivedAt: receivedAt, requestID: requestID, events: events, links: links)
+            } catch {
+                throw .inboxRecord(id: id, reason: "\(error)")
+            }
+        }
+    }
+
+    /// An entry waiting in the inbox: what one request appended.
+    public struct PendingEntry: Sendable {
+        public var id: Int64
+        /// When it was committed (UTC ms).
+        public var receivedAt: Int64
+        public var requestID: String
+        public var events: [EventRecord]
+        public var links: [IdentityLinkRecord]
+    }
+
+    /// The last entry id whose events are in a registered segment (0 for none).
+    static func flushedThrough(_ db: Database) throws -> Int64 {
+        try Setting.int(db, Setting.inboxFlushedThrough)
+    }
+
+    /// Entries after `afterID`, oldest first, up to the first that brings the events read to
+    /// `maxEvents` (at least one entry when any waits).
+    static func readEntries(_ db: Database, after afterID: Int64, maxEvents: Int = .max) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        var events = 0
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, received_at, request_id, events, links, record FROM entry WHERE id > ? ORDER BY id",
+            arguments: [afterID])
+        while events < maxEvents, let row = try rows.next() {
+            let entry = StoredEntry(
+                id: row[0], receivedAt: row[1], requestID: row[2], events: row[3], links: row[4], record: row[5])
+            events += entry.events
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// The entries waiting (not yet in a registered segment), oldest first, decoded: for tools
+    /// and tests. The inbox is read before the catalogue, so an entry flushed meanwhile is
+    /// skipped rather than counted twice (see ``InboxDatabase``).
+    public static func pendingEntries(in workspace: Workspace) throws(StoreError) -> [PendingEntry] {
+        let stored = try workspace.inbox.read { db in try readEntries(db, after: 0) }
+        let through = try workspace.catalogue.read { db in try flushedThrough(db) }
+        var pending: [PendingEntry] = []
+        for entry in stored where entry.id > through { pending.append(try entry.decoded()) }
+        return pending
+    }
+
+    /// Events and identity links waiting (read like ``pendingEntries(in:)``, without decoding).
+    static func waiting(in workspace: Workspace) throws(StoreError) -> (events: Int, links: Int) {
+        let counts = try workspace.inbox.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, events, links FROM entry").map { (id: $0[0] as Int64, events: $0[1] as Int, links: $0[2] as Int) }
+        }
+        let through = try workspace.catalogue.read { db in try flushedThrough(db) }
+        var events = 0, links = 0
+        for entry in counts where entry.id > through {
+            events += entry.events
+            links += entry.links
+        }
+        return (events, links)
+    }
+
+    /// Number of events waiting in the inbox.
+    public static func count(in workspace: Workspace) throws(StoreError) -> Int {
+        try waiting(in: workspace).events
+    }
+
+    /// Identity links waiting in the inbox (identify and alias messages).
+    public static func linkCount(in workspace: Workspace) throws(StoreError) -> Int {
+        try waiting(in: workspace).links
+    }
+
+    /// Turns inbox records into a batch whose keys are already canonical; each event's source
+    /// is its entry id.
+    static func batch(of entries: [PendingEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?]) {
         var batch = EventBatch()
-        batch.reserve(records.count)
-        for (id, record) in records { batch.append(record, source: id) }
+        batch.reserve(entries.reduce(0) { $0 + $1.events.count })
+        for entry in entries {
+            for record in entry.events { batch.append(record, source: entry.id) }
+        }
         var keys: [IdentityKey?] = [nil]
         for code in 1..<max(1, batch.keys.codeCount) {
             let text = batch.keys.string(UInt32(code))!
@@ -126,47 +165,72 @@ public enum Inbox {
         }
         return (batch, keys)
     }
+
+    /// Deletes the entries a registered segment already holds (up to the catalogue's
+    /// flushed-through id). Readers skip them anyway; this only frees the space.
+    static func removeFlushed(_ workspace: Workspace, through: Int64) throws(StoreError) {
+        let any = try workspace.inbox.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE id <= ?)", arguments: [through]) ?? false
+        }
+        guard any else { return }
+        try workspace.inbox.write { db in try db.execute(sql: "DELETE FROM entry WHERE id <= ?", arguments: [through]) }
+    }
 }
 
-/// Moves inbox rows into segments. Each flush is one ingest session: the segment is written,
-/// then one transaction registers it and deletes exactly the rows it holds. A crash before the
-/// commit leaves the rows in the inbox (and an orphan file, removed at the next open); after it,
-/// the rows are gone and the segment is registered. Nothing is lost and nothing counted twice.
+/// Moves inbox entries into segments. Each flush is one ingest session: the segment is written,
+/// then one catalogue transaction registers it, links the keys and records the last entry it
+/// holds (`inbox_flushed_through`); the entries are deleted from the inbox database afterwards.
+/// A crash before the commit leaves the entries waiting (and an orphan file, removed at the next
+/// open); after it, every reader skips them and the next flush deletes them. Nothing is lost and
+/// nothing counted twice.
 public enum InboxFlusher {
-    /// Flushes up to `maxRows` of the oldest inbox events and up to as many identity links;
+    /// Flushes the oldest inbox entries, up to the one that brings the events to `maxRows`;
     /// returns how many events it moved.
     @discardableResult
     public static func flush(_ workspace: Workspace, maxRows: Int = 200_000) throws(StoreError) -> Int {
         try flushOnce(workspace, maxRows: maxRows).events
     }
 
-    /// One flush: events and identity links move in one ingest session, and one transaction
-    /// registers the segment, links the keys and deletes exactly the rows it used.
-    static func flushOnce(_ workspace: Workspace, maxRows: Int) throws(StoreError) -> (events: Int, links: Int) {
-        // Opening a session reads every stored fingerprint and key (O(store): about half a second
-        // of CPU at 10M events), so an empty inbox, the usual case for a flush timer, is checked first.
-        let waiting = try workspace.catalogue.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox) OR EXISTS (SELECT 1 FROM inbox_link)") ?? false
+    /// One flush: events and identity links of the oldest entries move in one ingest session.
+    static func flushOnce(_ workspace: Workspace, maxRows: Int) throws(StoreError) -> (events: Int, links: Int, entries: Int) {
+        try Inbox.moveLegacyRows(workspace)
+        // A session that cannot reuse the last flush's state reads every stored fingerprint and key
+        // (O(store): about half a second of CPU at 10M events), so an empty inbox, the usual case
+        // for a flush timer, is checked first.
+        let known = try workspace.catalogue.read { db in try Inbox.flushedThrough(db) }
+        let waiting = try workspace.inbox.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE id > ?)", arguments: [known]) ?? false
         }
-        guard waiting else { return (0, 0) }
-        let session = try IngestSession(workspace: workspace)
-        let (rows, links) = try workspace.catalogue.read { db in
-            (try Inbox.read(db, limit: maxRows), try Inbox.readLinks(db, limit: maxRows))
+        guard waiting else {
+            try Inbox.removeFlushed(workspace, through: known)
+            return (0, 0, 0)
         }
-        guard !rows.isEmpty || !links.isEmpty else {
+        // The last flush's fingerprints and keys, unless another writer has committed since.
+        let session = try IngestSession(workspace: workspace, reusing: workspace.takeFlushBase())
+        // Read again under the writer lock: another process may have flushed meanwhile.
+        let through = try workspace.catalogue.read { db in try Inbox.flushedThrough(db) }
+        let stored = try workspace.inbox.read { db in try Inbox.readEntries(db, after: through, maxEvents: maxRows) }
+        guard let last = stored.last else {
             session.abandon()
-            return (0, 0)
+            return (0, 0, 0)
         }
-        if !rows.isEmpty {
-            let (batch, keys) = try Inbox.batch(of: rows)
+        var entries: [Inbox.PendingEntry] = []
+        entries.reserveCapacity(stored.count)
+        for entry in stored { entries.append(try entry.decoded()) }
+        let events = entries.reduce(0) { $0 + $1.events.count }
+        if events > 0 {
+            let (batch, keys) = try Inbox.batch(of: entries)
             try session.add(batch, keys: keys)
         }
-        for (_, link) in links {
-            try session.link(link)
+        var links = 0
+        for entry in entries {
+            for link in entry.links { try session.link(link) }
+            links += entry.links.count
         }
-        _ = try session.commit(
-            .init(sources: ["inbox"], read: rows.count, rejected: 0, inboxThrough: rows.last?.id, inboxLinksThrough: links.last?.id))
-        return (rows.count, links.count)
+        _ = try session.commit(.init(sources: ["inbox"], read: events, rejected: 0, inboxThrough: last.id))
+        workspace.keepFlushBase(session.baseAfterCommit)
+        try Inbox.removeFlushed(workspace, through: last.id)
+        return (events, links, entries.count)
     }
 
     /// Flushes until the inbox is empty (events and identity links); returns the events moved.
@@ -176,7 +240,7 @@ public enum InboxFlusher {
         while true {
             let moved = try flushOnce(workspace, maxRows: batchRows)
             total += moved.events
-            if moved.events == 0 && moved.links == 0 { return total }
+            if moved.entries == 0 { return total }
         }
     }
 }

@@ -15,7 +15,7 @@ public final class InboxAppender: Sendable {
 
     private struct Waiting {
         var entry: InboxEntry.Encoded
-        var continuation: CheckedContinuation<[Int64], any Error>
+        var continuation: CheckedContinuation<Int64, any Error>
     }
 
     private struct State {
@@ -34,12 +34,12 @@ public final class InboxAppender: Sendable {
         queue = DispatchQueue(label: "kehu.inbox-appender.\(workspace.name)")
     }
 
-    /// Appends one entry; returns its events' inbox ids after the transaction holding it has
-    /// committed. Entries are checked and serialised on the caller's task, so a bad entry fails
+    /// Appends one entry; returns its entry id after the transaction holding it has committed. Entries are checked and serialised on the caller's task, so a bad entry fails
     /// alone and the writer only writes.
     /// - Throws: ``StoreError/invalidArgument(_:)`` for a bad entry (nothing of it stored); the
     ///   database error of the transaction (nothing of the group stored).
-    public func append(_ entry: InboxEntry) async throws -> [Int64] {
+    @discardableResult
+    public func append(_ entry: InboxEntry) async throws -> Int64 {
         let encoded = try entry.encoded()
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
@@ -74,12 +74,7 @@ public final class InboxAppender: Sendable {
             guard let group else { return }
             do {
                 let ids = try Inbox.write(group.map(\.entry), to: workspace)
-                var offset = 0
-                for waiting in group {
-                    let n = waiting.entry.events.count
-                    waiting.continuation.resume(returning: Array(ids[offset..<offset + n]))
-                    offset += n
-                }
+                for (waiting, id) in zip(group, ids) { waiting.continuation.resume(returning: id) }
             } catch {
                 for waiting in group { waiting.continuation.resume(throwing: error) }
             }

@@ -37,11 +37,12 @@ public struct InboxEntry: Sendable {
         self.links = links
     }
 
-    /// The entry checked and serialised, ready for a transaction.
+    /// The entry checked and serialised, ready for a transaction: one row of the inbox.
     struct Encoded: Sendable {
         var requestID: String
-        var events: [Data]
-        var links: [Data]
+        var eventCount: Int
+        var linkCount: Int
+        var record: Data
     }
 
     /// Checks every key (canonical, phones and emails hashed) and serialises the records, so a
@@ -59,10 +60,91 @@ public struct InboxEntry: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         do {
+            let links = try links.map { [UInt8](try encoder.encode($0)) }
             return Encoded(
-                requestID: requestID, events: events.map(InboxRecordCoding.encode), links: try links.map { try encoder.encode($0) })
+                requestID: requestID, eventCount: events.count, linkCount: links.count,
+                record: InboxEntryCoding.encode(events: events, links: links))
         } catch {
             throw .invalidArgument("request \(requestID) could not be encoded: \(error)")
+        }
+    }
+}
+
+/// How an inbox entry (one request) is stored in `entry.record`, little-endian: the marker byte
+/// `0xE1`; the number of events and of identity links (varints); each event as a varint length
+/// and its ``InboxRecordCoding`` bytes; each link as a varint length and its JSON
+/// (`{"keys", "previousID"?, "ts"}`).
+enum InboxEntryCoding {
+    static let marker: UInt8 = 0xE1
+
+    /// - Complexity: O(bytes of the records).
+    static func encode(events: [EventRecord], links: [[UInt8]]) -> Data {
+        var out: [UInt8] = [marker]
+        out.reserveCapacity(8 + events.count * 160 + links.reduce(0) { $0 + $1.count + 2 })
+        InboxRecordCoding.appendVarint(events.count, to: &out)
+        InboxRecordCoding.appendVarint(links.count, to: &out)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(256)
+        for event in events {
+            scratch.removeAll(keepingCapacity: true)
+            InboxRecordCoding.encode(event, into: &scratch)
+            InboxRecordCoding.appendVarint(scratch.count, to: &out)
+            out.append(contentsOf: scratch)
+        }
+        for link in links {
+            InboxRecordCoding.appendVarint(link.count, to: &out)
+            out.append(contentsOf: link)
+        }
+        return Data(out)
+    }
+
+    /// Encodes stored records as they are (for rows moved from an earlier version's tables).
+    static func encode(eventRecords: [Data], links: [Data]) -> Data {
+        var out: [UInt8] = [marker]
+        InboxRecordCoding.appendVarint(eventRecords.count, to: &out)
+        InboxRecordCoding.appendVarint(links.count, to: &out)
+        for bytes in eventRecords + links {
+            InboxRecordCoding.appendVarint(bytes.count, to: &out)
+            out.append(contentsOf: bytes)
+        }
+        return Data(out)
+    }
+
+    /// Reads an entry; the error names the record of the entry that cannot be read.
+    static func decode(_ data: Data) throws -> (events: [EventRecord], links: [IdentityLinkRecord]) {
+        try data.withUnsafeBytes { raw in
+            var reader = InboxRecordCoding.Reader(bytes: raw, offset: 0)
+            let first = try reader.byte()
+            guard first == marker else { throw InboxRecordError("unknown entry format (first byte \(first))") }
+            let eventCount = try reader.varint()
+            let linkCount = try reader.varint()
+            guard eventCount + linkCount <= raw.count else { throw InboxRecordError("\(eventCount) events and \(linkCount) links in \(raw.count) bytes") }
+            func slice(_ what: String) throws -> UnsafeRawBufferPointer {
+                let length = try reader.varint()
+                guard reader.offset + length <= raw.count else { throw InboxRecordError("\(what) runs past the end of the entry") }
+                defer { reader.offset += length }
+                return UnsafeRawBufferPointer(rebasing: raw[reader.offset..<reader.offset + length])
+            }
+            var events: [EventRecord] = []
+            events.reserveCapacity(eventCount)
+            for index in 0..<eventCount {
+                do {
+                    events.append(try InboxRecordCoding.decode(bytes: try slice("event \(index)")))
+                } catch {
+                    throw InboxRecordError("event \(index): \(error)")
+                }
+            }
+            var links: [IdentityLinkRecord] = []
+            let decoder = JSONDecoder()
+            for index in 0..<linkCount {
+                do {
+                    links.append(try decoder.decode(IdentityLinkRecord.self, from: Data(try slice("identity link \(index)"))))
+                } catch {
+                    throw InboxRecordError("identity link \(index): \(error)")
+                }
+            }
+            guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the entry") }
+            return (events, links)
         }
     }
 }

@@ -21,6 +21,12 @@ enum InboxRecordCoding {
     static func encode(_ record: EventRecord) -> Data {
         var out: [UInt8] = []
         out.reserveCapacity(96 + record.keys.reduce(0) { $0 + $1.utf8.count + 2 })
+        encode(record, into: &out)
+        return Data(out)
+    }
+
+    /// Appends the binary form of a record to `out`.
+    static func encode(_ record: EventRecord, into out: inout [UInt8]) {
         out.append(marker)
         append(record.fingerprint.high, to: &out)
         append(record.fingerprint.low, to: &out)
@@ -41,7 +47,6 @@ enum InboxRecordCoding {
         if let amount = record.amount { append(UInt64(bitPattern: amount), to: &out) }
         if let listPrice = record.listPrice { append(UInt64(bitPattern: listPrice), to: &out) }
         if let quantity = record.quantity { append(UInt64(UInt32(bitPattern: quantity)), to: &out, bytes: 4) }
-        return Data(out)
     }
 
     /// Reads a record in either form; the error says what is wrong with the bytes.
@@ -49,8 +54,15 @@ enum InboxRecordCoding {
     static func decode(_ data: Data) throws -> EventRecord {
         guard let first = data.first else { throw InboxRecordError("the record is empty") }
         if first == UInt8(ascii: "{") { return try JSONDecoder().decode(EventRecord.self, from: data) }
+        return try data.withUnsafeBytes { raw in try decode(bytes: raw) }
+    }
+
+    /// Reads a record in either form from raw bytes.
+    static func decode(bytes raw: UnsafeRawBufferPointer) throws -> EventRecord {
+        guard let first = raw.first else { throw InboxRecordError("the record is empty") }
+        if first == UInt8(ascii: "{") { return try JSONDecoder().decode(EventRecord.self, from: Data(raw)) }
         guard first == marker else { throw InboxRecordError("unknown record format (first byte \(first))") }
-        return try data.withUnsafeBytes { raw in
+        do {
             var reader = Reader(bytes: raw, offset: 1)
             let high = try reader.uint64()
             let low = try reader.uint64()
@@ -75,11 +87,11 @@ enum InboxRecordCoding {
         }
     }
 
-    private static func append(_ value: UInt64, to out: inout [UInt8], bytes: Int = 8) {
+    static func append(_ value: UInt64, to out: inout [UInt8], bytes: Int = 8) {
         for shift in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
     }
 
-    private static func appendVarint(_ value: Int, to out: inout [UInt8]) {
+    static func appendVarint(_ value: Int, to out: inout [UInt8]) {
         var v = UInt64(value)
         while v >= 0x80 {
             out.append(UInt8(v & 0x7f) | 0x80)
@@ -94,7 +106,7 @@ enum InboxRecordCoding {
     }
 
     /// Reads from a byte buffer, throwing instead of reading past its end.
-    private struct Reader {
+    struct Reader {
         let bytes: UnsafeRawBufferPointer
         var offset: Int
 

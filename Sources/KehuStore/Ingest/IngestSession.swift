@@ -22,7 +22,9 @@ public final class IngestSession {
     var newKeys: [(id: UInt32, key: IdentityKey, firstSeen: Int64)] = []
     private var nextKeyID: UInt32
     /// Links already in the catalogue (packed, sorted).
-    private let storedLinks: [UInt64]
+    private var storedLinks: [UInt64]
+    /// What the store holds after this session's commit, for the next session (nil before it).
+    public private(set) var baseAfterCommit: IngestBase?
     /// Links seen in this session (packed, may repeat; deduplicated at commit).
     var sessionLinks: [UInt64] = []
     /// Raw key text (as the source wrote it) -> key id, across all batches of the session, so
@@ -44,53 +46,32 @@ public final class IngestSession {
     public private(set) var duplicates = 0
 
     /// Opens a session, waiting for the workspace's writer lock, and loads the fingerprints,
-    /// keys and links already stored.
-    /// - Complexity: O(stored events + keys + links).
+    /// keys and links already stored, or takes them from `reusing` when nothing was committed
+    /// since the session that left it (see ``IngestBase``).
+    /// - Complexity: O(stored events + keys + links), or O(1) with a current base.
     public init(
-        workspace: Workspace, guardLimit: Int = OneID.defaultGuardLimit, segmentRows: Int = 4_000_000
+        workspace: Workspace, guardLimit: Int = OneID.defaultGuardLimit, segmentRows: Int = 4_000_000,
+        reusing carried: IngestBase? = nil
     ) throws(StoreError) {
         self.workspace = workspace
         self.guardLimit = guardLimit
         self.segmentRows = max(1, segmentRows)
         lock = try workspace.lockForWriting()
-        workspace.openedSessions.add(1, ordering: .relaxed)
         writer = BackgroundSegmentWriter(directory: workspace.segmentsDirectory)
-        let segments = try workspace.segments()
-        let set = FingerprintSet(capacity: segments.reduce(0) { $0 + $1.rowCount } + 1024)
-        for segment in segments {
-            let (high, low) = try SegmentReader.fingerprints(path: workspace.segmentPath(segment.file))
-            set.insertAll(high: high, low: low)
+        let version = try workspace.catalogue.read { db in try Setting.int(db, Setting.dataVersion) }
+        let base: IngestBase
+        if let carried, carried.dataVersion == version {
+            base = carried
+        } else {
+            workspace.openedSessions.add(1, ordering: .relaxed)
+            base = try IngestBase.load(workspace)
         }
-        fingerprints = set
-        var keyIDs: [IdentityKey: UInt32] = [:]
-        var types: [IdentityKeyType] = [.anon]
-        var previous: [UInt32] = [0]
-        var maxID: UInt32 = 0
-        var links: [UInt64] = []
-        try workspace.catalogue.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, type, value, consumer_id FROM identity_key ORDER BY id")
-            while let row = try rows.next() {
-                let id = UInt32(row[0] as Int64)
-                guard let type = IdentityKeyType(rawValue: UInt8(row[1] as Int64)) else { continue }
-                keyIDs[IdentityKey(type: type, value: row[2])] = id
-                if previous.count <= Int(id) {
-                    previous += [UInt32](repeating: 0, count: Int(id) + 1 - previous.count)
-                    types += [IdentityKeyType](repeating: .anon, count: Int(id) + 1 - types.count)
-                }
-                types[Int(id)] = type
-                previous[Int(id)] = UInt32(row[3] as Int64)
-                maxID = max(maxID, id)
-            }
-            let linkRows = try Row.fetchCursor(db, sql: "SELECT a, b FROM identity_link ORDER BY a, b")
-            while let row = try linkRows.next() {
-                links.append(UInt64(row[0] as Int64) << 32 | UInt64(row[1] as Int64))
-            }
-        }
-        self.keyIDs = keyIDs
-        keyTypes = types
-        previousConsumer = previous
-        nextKeyID = maxID + 1
-        storedLinks = links
+        fingerprints = base.fingerprints
+        keyIDs = base.keyIDs
+        keyTypes = base.keyTypes
+        previousConsumer = base.previousConsumer
+        nextKeyID = base.nextKeyID
+        storedLinks = base.storedLinks
     }
 
     /// Adds a batch whose identity keys are given per code (index = code of `batch.keys`;
@@ -289,23 +270,19 @@ public final class IngestSession {
         public var read: Int
         public var rejected: Int
         public var rejectReport: String?
-        /// Inbox rows (ids up to and including this) that this session's events came from: they
-        /// are deleted in the same transaction that registers the segment.
+        /// The last inbox entry whose events and links this session holds (entries are flushed
+        /// in id order): recorded as the catalogue's flushed-through id in the same transaction
+        /// that registers the segment, so readers skip those entries from then on.
         public var inboxThrough: Int64?
-        /// Inbox identity links (ids up to and including this) linked by this session: deleted
-        /// in the same transaction.
-        public var inboxLinksThrough: Int64?
 
         public init(
-            sources: [String], read: Int, rejected: Int, rejectReport: String? = nil, inboxThrough: Int64? = nil,
-            inboxLinksThrough: Int64? = nil
+            sources: [String], read: Int, rejected: Int, rejectReport: String? = nil, inboxThrough: Int64? = nil
         ) {
             self.sources = sources
             self.read = read
             self.rejected = rejected
             self.rejectReport = rejectReport
             self.inboxThrough = inboxThrough
-            self.inboxLinksThrough = inboxLinksThrough
         }
     }
 
@@ -345,8 +322,8 @@ public final class IngestSession {
         let limit = guardLimit
         let t0 = ContinuousClock.now
         // Everything that needs no catalogue write runs before the write transaction: while it is
-        // open, every other writer of the catalogue waits (the server's inbox appends, and so the
-        // requests they acknowledge). The session holds the workspace's writer lock, so the next
+        // open, every other writer of the catalogue waits (tags, audiences, the dashboard's
+        // sign-in; the inbox has its own database). The session holds the workspace's writer lock, so the next
         // consumer id and the keys, links and consumers resolved here cannot change meanwhile.
         let next = try workspace.catalogue.read { db in UInt32(try Setting.int(db, Setting.nextConsumerID)) }
         let resolution = OneID.resolve(
@@ -355,6 +332,7 @@ public final class IngestSession {
         // Every segment file is written, fsynced and renamed before it is registered.
         let written = try writer.finish()
         Trace.note("segments written", since: t0)
+        var committedVersion: Int64 = 0
         let summary: CommitSummary = try workspace.catalogue.write { db in
             try BulkInsert.bound(
                 db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"],
@@ -395,11 +373,8 @@ public final class IngestSession {
                         """,
                     arguments: [segment.file, segment.rows, segment.minTs, segment.maxTs, segment.bytes, startedAt])
             }
-            if let through = run.inboxThrough {
-                try db.execute(sql: "DELETE FROM inbox WHERE id <= ?", arguments: [through])
-            }
-            if let through = run.inboxLinksThrough {
-                try db.execute(sql: "DELETE FROM inbox_link WHERE id <= ?", arguments: [through])
+            if let through = run.inboxThrough, through > (try Inbox.flushedThrough(db)) {
+                try Setting.set(db, Setting.inboxFlushedThrough, through)
             }
             try Setting.set(db, Setting.nextConsumerID, Int64(resolution.nextConsumerID))
             try db.execute(
@@ -414,6 +389,7 @@ public final class IngestSession {
             let runID = db.lastInsertedRowID
             Trace.note("all rows written", since: t0)
             try Setting.bumpDataVersion(db)
+            committedVersion = try Setting.int(db, Setting.dataVersion)
             return CommitSummary(
                 runID: runID, segments: written.count, accepted: accepted, duplicates: duplicates,
                 newKeys: newKeys.count, consumers: resolution.consumerCount, guarded: resolution.guarded)
@@ -421,7 +397,25 @@ public final class IngestSession {
         Trace.note("catalogue transaction", since: t0)
         finished = true
         lock = nil
+        baseAfterCommit = IngestBase(
+            dataVersion: committedVersion, fingerprints: fingerprints, keyIDs: keyIDs, keyTypes: keyTypes,
+            previousConsumer: resolution.consumerOfKey, nextKeyID: nextKeyID,
+            storedLinks: Self.merged(storedLinks, newLinks))
+        keyIDs = [:]
         return summary
+    }
+
+    /// Two sorted arrays as one.
+    static func merged(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
+        var out: [UInt64] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] <= b[j] { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
     }
 
     static func sortedContains(_ sorted: [UInt64], _ value: UInt64) -> Bool {

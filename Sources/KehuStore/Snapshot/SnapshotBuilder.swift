@@ -101,11 +101,21 @@ enum SnapshotBuilder {
         return snapshot
     }
 
+    /// Reads the inbox, then the catalogue in one transaction. In that order an entry flushed in
+    /// between is in the segment list read second and skipped by the flushed-through id (its
+    /// rows are deleted from the inbox only after that commit), so nothing is missed or doubled.
     private static func readCatalogue(_ workspace: Workspace) throws(StoreError) -> CatalogueState {
-        try workspace.catalogue.read { db in
-            let version = try Setting.int(db, Setting.dataVersion)
+        let (stored, appended) = try workspace.inbox.read { db in
+            (try Inbox.readEntries(db, after: 0), try workspace.inbox.lastEntryID(db))
+        }
+        return try workspace.catalogue.read { db in
+            let version = try Setting.int(db, Setting.dataVersion) + appended
             let segments = try SegmentInfo.fetchAll(db)
-            let inbox = try Inbox.read(db, limit: Int.max)
+            let through = try Inbox.flushedThrough(db)
+            var inbox: [(id: Int64, record: EventRecord)] = []
+            for entry in stored where entry.id > through {
+                for record in try entry.decoded().events { inbox.append((entry.id, record)) }
+            }
             let consumerOfKey = try Catalogue.consumerOfKey(db)
             var keys: [IdentityKey: UInt32] = [:]
             if !inbox.isEmpty {

@@ -14,7 +14,8 @@ public struct StorageStats: Sendable, Equatable, Codable {
     public var ingestRuns: Int
 
     public static func read(_ workspace: Workspace) throws(StoreError) -> StorageStats {
-        try workspace.catalogue.read { db in
+        let inboxEvents = try Inbox.count(in: workspace)
+        return try workspace.catalogue.read { db in
             let segment = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), COALESCE(SUM(level > 0), 0), COALESCE(SUM(bytes), 0), COALESCE(SUM(row_count), 0) FROM segment")!
             var keys: [String: Int] = [:]
@@ -24,7 +25,7 @@ public struct StorageStats: Sendable, Equatable, Codable {
             }
             return StorageStats(
                 segments: segment[0], compactedSegments: segment[1], segmentBytes: segment[2], storedEvents: segment[3],
-                inboxEvents: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox") ?? 0,
+                inboxEvents: inboxEvents,
                 identityKeys: keys,
                 links: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_link") ?? 0,
                 guardedKeys: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM guarded_key") ?? 0,

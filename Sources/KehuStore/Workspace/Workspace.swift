@@ -3,7 +3,8 @@ import GRDB
 import KehuModel
 import Synchronization
 
-/// One brand's data: `DATA/NAME/kehu.sqlite` (the catalogue) and `DATA/NAME/segments/`.
+/// One brand's data: `DATA/NAME/kehu.sqlite` (the catalogue), `DATA/NAME/inbox.sqlite` (the
+/// streaming inbox, ``InboxDatabase``) and `DATA/NAME/segments/`.
 ///
 /// Opening a workspace removes segment files that the catalogue does not list: they are what a
 /// crash leaves between writing a segment and committing it, and were never part of the data.
@@ -11,14 +12,24 @@ public final class Workspace: Sendable {
     public let name: String
     public let directory: String
     public let catalogue: Catalogue
+    /// Events acknowledged by the ingestion server and not yet in a segment.
+    public let inbox: InboxDatabase
     /// The time zone its days are counted in.
     public let zone: ZoneRules
     /// The per-workspace salt for hashing phones and emails. Never printed or logged.
     public let salt: [UInt8]
-    /// Ingest sessions opened on this workspace object (each reads every stored fingerprint and
-    /// key): for tests and diagnostics.
+    /// Ingest sessions opened on this workspace object that read every stored fingerprint and
+    /// key (rather than reusing the previous flush's, ``IngestBase``): for tests and diagnostics.
     public var sessionsOpened: Int { openedSessions.load(ordering: .relaxed) }
     let openedSessions = Atomic<Int>(0)
+    /// What the last inbox flush through this object left for the next one.
+    private let flushBase = Mutex<IngestBase?>(nil)
+
+    /// Takes the state the last flush left (the caller's session consumes it).
+    func takeFlushBase() -> IngestBase? { flushBase.withLock { $0.take() } }
+
+    /// Keeps a committed session's state for the next flush.
+    func keepFlushBase(_ base: IngestBase?) { flushBase.withLock { $0 = base } }
 
     var segmentsDirectory: String { directory + "/segments" }
     var lockPath: String { directory + "/write.lock" }
@@ -40,6 +51,7 @@ public final class Workspace: Sendable {
         }
         try FileIO.makeDirectory(directory + "/segments")
         catalogue = try Catalogue(path: databasePath)
+        inbox = try InboxDatabase(path: directory + "/inbox.sqlite")
         let salt = newSalt()
         let zoneName = timeZone
         let settings: (salt: [UInt8], zone: String) = try catalogue.write { db in
@@ -87,7 +99,8 @@ public final class Workspace: Sendable {
     }
 
     /// Removes segment files the catalogue does not list (left by a crash before commit, or after
-    /// a compaction committed but before it deleted its inputs). Takes the writer lock so it never
+    /// a compaction committed but before it deleted its inputs), and moves an earlier version's
+    /// inbox rows into the inbox database. Takes the writer lock so it never
     /// removes the file of an ingest still running in another process.
     private func removeOrphans() throws(StoreError) {
         guard let lock = try FileLock(path: lockPath, wait: false) else { return }
@@ -99,6 +112,7 @@ public final class Workspace: Sendable {
             removed = true
         }
         if removed { try FileIO.syncDirectory(segmentsDirectory) }
+        try Inbox.moveLegacyRows(self, lockHeld: true)
     }
 
     /// The registered segments, oldest first.
@@ -106,9 +120,12 @@ public final class Workspace: Sendable {
         try catalogue.read { db in try SegmentInfo.fetchAll(db) }
     }
 
-    /// A counter that changes whenever the data a snapshot sees changes.
+    /// A counter that changes whenever the data a snapshot sees changes: the catalogue's data
+    /// version (bumped by every commit) plus the inbox's last entry id (every append). Both only
+    /// grow, so the sum changes when either does.
     public func dataVersion() throws(StoreError) -> Int64 {
-        try catalogue.read { db in try Setting.int(db, Setting.dataVersion) }
+        let appended = try inbox.read { db in try inbox.lastEntryID(db) }
+        return try catalogue.read { db in try Setting.int(db, Setting.dataVersion) } + appended
     }
 
     func segmentPath(_ file: String) -> String { segmentsDirectory + "/" + file }
