@@ -38,12 +38,17 @@ public indirect enum JSONValue: Sendable, Hashable {
     /// Parses one JSON document (RFC 8259), rejecting trailing content.
     /// - Complexity: O(n) in the length of the text.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(bytes))
-        parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == parser.bytes.count else { throw parser.error("unexpected content after the JSON value") }
-        return value
+        let array = Array(bytes)
+        // Parsed through a buffer pointer: every index is checked against the count by hand, and
+        // strings are validated from contiguous memory (the fast path of String(validating:)).
+        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var parser = JSONParser(bytes: buffer)
+            parser.skipWhitespace()
+            let value = try parser.value(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == parser.bytes.count else { throw parser.error("unexpected content after the JSON value") }
+            return value
+        }
     }
 }
 
@@ -55,11 +60,11 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 private struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     static let maxDepth = 64
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
@@ -155,7 +160,7 @@ private struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits(&self) > 0 else { throw error("expected digits in an exponent") }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 
     mutating func string() throws(JSONParseError) -> String {
@@ -169,15 +174,15 @@ private struct JSONParser {
         guard index < bytes.count else { throw error("a string is not closed") }
         if bytes[index] == UInt8(ascii: "\"") {
             defer { index += 1 }
-            return try validated(bytes[start..<index])
+            return try validated(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         }
-        var out = Array(bytes[start..<index])
+        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while true {
             guard index < bytes.count else { throw error("a string is not closed") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return try validated(out[...])
+                return try out.withUnsafeBufferPointer { out throws(JSONParseError) in try validated(out) }
             }
             guard byte >= 0x20 else { throw error("a control character inside a string") }
             if byte != UInt8(ascii: "\\") {
@@ -236,7 +241,7 @@ private struct JSONParser {
         return value
     }
 
-    func validated(_ slice: ArraySlice<UInt8>) throws(JSONParseError) -> String {
+    func validated(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
         guard let text = String(validating: slice, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
         return text
     }

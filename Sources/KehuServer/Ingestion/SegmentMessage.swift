@@ -174,17 +174,17 @@ struct SegmentMessageMapper {
     /// Identity keys in canonical form (`phone:` and `email:` hashed), without repeats.
     func identityKeys(_ message: JSONValue, field: (String) -> String) throws -> [String] {
         var keys: [String] = []
-        func add(_ type: IdentityKeyType, _ value: JSONValue?, _ name: String) throws {
+        func add(_ type: IdentityKeyType, _ value: JSONValue?, _ name: @autoclosure () -> String) throws {
             guard let value else { return }
             if case .null = value { return }
-            guard let raw = value.text else { throw APIError.badRequest("\(field(name)): expected a string, got \(value.typeName)") }
+            guard let raw = value.text else { throw APIError.badRequest("\(field(name())): expected a string, got \(value.typeName)") }
             do {
                 let key = try hasher.identityKey(type: type, value: raw)
                 guard key.value.utf8.count <= 256 else { throw IdentityKeyError.tooLong(type) }
                 let text = key.description
                 if !keys.contains(text) { keys.append(text) }
             } catch {
-                throw APIError.badRequest("\(field(name)): \(error)")
+                throw APIError.badRequest("\(field(name())): \(error)")
             }
         }
         try add(.member, message["userId"], "userId")
@@ -215,20 +215,22 @@ struct SegmentMessageMapper {
         }
     }
 
-    func object(_ value: JSONValue?, _ name: String) throws -> JSONValue? {
+    /// `name` is built only for an error: every message passes through here several times.
+    func object(_ value: JSONValue?, _ name: @autoclosure () -> String) throws -> JSONValue? {
         guard let value else { return nil }
         switch value {
         case .null: return nil
         case .object: return value
-        default: throw APIError.badRequest("\(name): expected an object, got \(value.typeName)")
+        default: throw APIError.badRequest("\(name()): expected an object, got \(value.typeName)")
         }
     }
 
     /// Yuan as a JSON number or numeric string, exactly, in fen. Trailing zeros past the fen are
     /// accepted (`19.990`); anything finer, exponents and negative amounts are errors.
-    func money(_ value: JSONValue?, _ name: String) throws -> Int64? {
+    func money(_ value: JSONValue?, _ field: @autoclosure () -> String) throws -> Int64? {
         guard let value else { return nil }
         if case .null = value { return nil }
+        let name = field()
         guard var text = value.text?.trimmingASCIISpaces() else {
             throw APIError.badRequest("\(name): expected a decimal amount in yuan, got \(value.typeName)")
         }
@@ -244,11 +246,11 @@ struct SegmentMessageMapper {
         return fen
     }
 
-    func positiveInteger(_ value: JSONValue?, _ name: String) throws -> Int32? {
+    func positiveInteger(_ value: JSONValue?, _ name: @autoclosure () -> String) throws -> Int32? {
         guard let value else { return nil }
         if case .null = value { return nil }
         guard let text = value.text, let number = Int32(text.trimmingASCIISpaces()), number > 0 else {
-            throw APIError.badRequest("\(name): the quantity is not a positive whole number")
+            throw APIError.badRequest("\(name()): the quantity is not a positive whole number")
         }
         return number
     }
