@@ -78,9 +78,31 @@ public enum OneID {
     public static func resolve(
         keyCount: Int, links: [KeyLink], previous: [UInt32], nextConsumerID: UInt32, guardLimit: Int = defaultGuardLimit
     ) -> IdentityResolution {
+        resolve(
+            keyCount: keyCount, packedLinks: links.map(\.packed), previous: previous, nextConsumerID: nextConsumerID,
+            guardLimit: guardLimit)
+    }
+
+    /// Resolves keys into consumers, links given packed (``KeyLink/packed``); already sorted and
+    /// without repeats (as the catalogue's links are kept) they are used as they are, else they
+    /// are sorted and deduplicated first.
+    /// - Complexity: O((k + l) α(k)) for k keys and l links (plus O(l log l) when not sorted),
+    ///   in flat arrays: nothing is allocated per key.
+    public static func resolve(
+        keyCount: Int, packedLinks: [UInt64], previous: [UInt32], nextConsumerID: UInt32, guardLimit: Int = defaultGuardLimit
+    ) -> IdentityResolution {
         let n = keyCount + 1
-        // Distinct neighbours per key, as CSR over sorted unique links.
-        let unique = Array(Set(links.map(\.packed))).sorted()
+        // Distinct links in order.
+        var unique = packedLinks
+        if !isStrictlyIncreasing(unique) {
+            unique.sort()
+            var kept = 0
+            for i in 0..<unique.count where kept == 0 || unique[i] != unique[kept - 1] {
+                unique[kept] = unique[i]
+                kept += 1
+            }
+            unique.removeLast(unique.count - kept)
+        }
         var degree = [Int32](repeating: 0, count: n)
         for p in unique {
             let l = KeyLink(packed: p)
@@ -125,33 +147,62 @@ public enum OneID {
         }
 
         // Stable ids: visit keys in id order; a root's id is the smallest previous id among its
-        // keys that no earlier component has claimed.
-        var previousIDs = [[UInt32]](repeating: [], count: n)
+        // keys that no earlier component has claimed. The previous ids of each root's keys are
+        // one run of a flat array (counting sort by root).
+        func before(_ k: Int) -> UInt32 { k < previous.count ? previous[k] : 0 }
+        var rootOf = [Int32](repeating: 0, count: n)
+        var runStart = [Int32](repeating: 0, count: n + 1)
+        var largestPrevious: UInt32 = 0
         for k in 1..<max(1, n) {
-            let before = k < previous.count ? previous[k] : 0
-            if before != 0 { previousIDs[sets.find(k)].append(before) }
+            let root = sets.find(k)
+            rootOf[k] = Int32(root)
+            let id = before(k)
+            if id != 0 {
+                runStart[root + 1] += 1
+                largestPrevious = max(largestPrevious, id)
+            }
         }
-        var claimed = Set<UInt32>()
+        for i in 0..<n { runStart[i + 1] += runStart[i] }
+        var options = [UInt32](repeating: 0, count: Int(runStart[n]))
+        var fill = runStart
+        for k in 1..<max(1, n) {
+            let id = before(k)
+            guard id != 0 else { continue }
+            let root = Int(rootOf[k])
+            options[Int(fill[root])] = id
+            fill[root] += 1
+        }
+        fill = []
+        var claimed = [Bool](repeating: false, count: Int(largestPrevious) + 1)
         var idOfRoot = [UInt32](repeating: 0, count: n)
         var consumerOfKey = [UInt32](repeating: 0, count: n)
         var next = max(nextConsumerID, 1)
         var count = 0
         for k in 1..<max(1, n) {
-            let root = sets.find(k)
+            let root = Int(rootOf[k])
             if idOfRoot[root] == 0 {
-                let options = previousIDs[root].sorted()
-                if let reuse = options.first(where: { !claimed.contains($0) }) {
+                var reuse: UInt32 = 0
+                for i in Int(runStart[root])..<Int(runStart[root + 1]) {
+                    let option = options[i]
+                    if !claimed[Int(option)] && (reuse == 0 || option < reuse) { reuse = option }
+                }
+                if reuse != 0 {
                     idOfRoot[root] = reuse
                 } else {
                     idOfRoot[root] = next
                     next += 1
                 }
-                claimed.insert(idOfRoot[root])
+                if Int(idOfRoot[root]) < claimed.count { claimed[Int(idOfRoot[root])] = true }
                 count += 1
             }
             consumerOfKey[k] = idOfRoot[root]
         }
         return IdentityResolution(consumerOfKey: consumerOfKey, nextConsumerID: next, guarded: guarded, consumerCount: count)
+    }
+
+    static func isStrictlyIncreasing(_ values: [UInt64]) -> Bool {
+        for i in values.indices.dropFirst() where values[i] <= values[i - 1] { return false }
+        return true
     }
 }
 

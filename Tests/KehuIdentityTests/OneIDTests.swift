@@ -74,4 +74,101 @@ struct OneIDTests {
         // {1,2,3,4} -> 1, {5,6,7} -> 2, {8} -> 3
         #expect(a.consumerOfKey == [0, 1, 1, 1, 1, 2, 2, 2, 3])
     }
+
+    @Test("on 300 random graphs with shared keys and earlier ids, resolution agrees with a plain breadth-first reference")
+    func agreesWithReference() {
+        var random = SplitMix(state: 20261124)
+        for round in 0..<300 {
+            let keyCount = 1 + Int(random.next() % 120)
+            let guardLimit = 2 + Int(random.next() % 5)
+            var pairs: [(UInt32, UInt32)] = []
+            for _ in 0..<Int(random.next() % UInt64(2 * keyCount + 1)) {
+                pairs.append((UInt32(1 + random.next() % UInt64(keyCount)), UInt32(1 + random.next() % UInt64(keyCount))))
+            }
+            // A few hubs (shared devices) linked to many keys, some past the guard.
+            for _ in 0..<Int(random.next() % 3) {
+                let hub = UInt32(1 + random.next() % UInt64(keyCount))
+                for _ in 0..<Int(random.next() % UInt64(3 * guardLimit)) {
+                    pairs.append((hub, UInt32(1 + random.next() % UInt64(keyCount))))
+                }
+            }
+            // Earlier consumer ids, some shared by several keys, some keys new (0).
+            let previous: [UInt32] = (0...keyCount).map { k in
+                k == 0 || random.next() % 3 == 0 ? 0 : UInt32(1 + random.next() % UInt64(keyCount / 2 + 1))
+            }
+            let next = (previous.max() ?? 0) + 1 + UInt32(random.next() % 3)
+            let got = OneID.resolve(keyCount: keyCount, links: links(pairs), previous: previous, nextConsumerID: next, guardLimit: guardLimit)
+            let expected = Self.reference(keyCount: keyCount, pairs: pairs, previous: previous, next: next, guardLimit: guardLimit)
+            #expect(got == expected, "round \(round)")
+            // Given sorted and unique, packed links are used as they are: the same answer.
+            let sorted = Array(Set(links(pairs).map(\.packed))).sorted()
+            #expect(OneID.resolve(keyCount: keyCount, packedLinks: sorted, previous: previous, nextConsumerID: next, guardLimit: guardLimit) == expected)
+        }
+    }
+
+    /// The definition, computed plainly: components by breadth-first search over the links
+    /// allowed by the guard; ids by visiting keys in id order.
+    static func reference(keyCount: Int, pairs: [(UInt32, UInt32)], previous: [UInt32], next: UInt32, guardLimit: Int) -> IdentityResolution {
+        let n = keyCount + 1
+        var edges = Set<[Int]>()
+        for (x, y) in pairs where x != y { edges.insert([Int(min(x, y)), Int(max(x, y))]) }
+        var neighbours = [Set<Int>](repeating: [], count: n)
+        for e in edges {
+            neighbours[e[0]].insert(e[1])
+            neighbours[e[1]].insert(e[0])
+        }
+        let candidate = (0..<n).map { $0 > 0 && neighbours[$0].count > guardLimit }
+        func components(allowed: (Int, Int) -> Bool) -> [Int] {
+            var label = [Int](repeating: -1, count: n)
+            for start in 1..<max(1, n) where label[start] == -1 {
+                label[start] = start
+                var queue = [start]
+                while let k = queue.popLast() {
+                    for m in neighbours[k] where label[m] == -1 && allowed(k, m) {
+                        label[m] = start
+                        queue.append(m)
+                    }
+                }
+            }
+            return label
+        }
+        let plain = components { !candidate[$0] && !candidate[$1] }
+        var guarded: [GuardedKey] = []
+        for c in 1..<max(1, n) where candidate[c] {
+            let joined = Set(neighbours[c].map { candidate[$0] ? -$0 : plain[$0] })
+            if joined.count > guardLimit { guarded.append(GuardedKey(keyID: UInt32(c), consumers: joined.count)) }
+        }
+        let isGuarded = Set(guarded.map { Int($0.keyID) })
+        let final = components { !isGuarded.contains($0) && !isGuarded.contains($1) }
+        var idOf: [Int: UInt32] = [:]
+        var claimed = Set<UInt32>()
+        var nextID = next
+        var consumerOfKey = [UInt32](repeating: 0, count: n)
+        for k in 1..<max(1, n) {
+            if idOf[final[k]] == nil {
+                let options = (1..<n).filter { final[$0] == final[k] && $0 < previous.count && previous[$0] != 0 }.map { previous[$0] }
+                if let reuse = options.sorted().first(where: { !claimed.contains($0) }) {
+                    idOf[final[k]] = reuse
+                } else {
+                    idOf[final[k]] = nextID
+                    nextID += 1
+                }
+                claimed.insert(idOf[final[k]]!)
+            }
+            consumerOfKey[k] = idOf[final[k]]!
+        }
+        return IdentityResolution(consumerOfKey: consumerOfKey, nextConsumerID: nextID, guarded: guarded, consumerCount: idOf.count)
+    }
+}
+
+/// SplitMix64, for generated graphs.
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

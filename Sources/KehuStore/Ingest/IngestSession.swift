@@ -312,7 +312,7 @@ public final class IngestSession {
             if !Self.sortedContains(storedLinks, link) { newLinks.append(link) }
         }
         sessionLinks = []
-        let allLinks = (storedLinks + newLinks).map { KeyLink(packed: $0) }
+        let allLinks = Self.merged(storedLinks, newLinks)
         // New keys in id order: the table's rows and the consumer index grow at their ends. (In
         // (type, value) order the unique index is visited in order but the table is written at
         // random: under the server's load test that made the key insert 1.5-2x slower.)
@@ -327,7 +327,7 @@ public final class IngestSession {
         // consumer id and the keys, links and consumers resolved here cannot change meanwhile.
         let next = try workspace.catalogue.read { db in UInt32(try Setting.int(db, Setting.nextConsumerID)) }
         let resolution = OneID.resolve(
-            keyCount: keyCount, links: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
+            keyCount: keyCount, packedLinks: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
         Trace.note("OneID resolve", since: t0)
         // Every segment file is written, fsynced and renamed before it is registered.
         let written = try writer.finish()
@@ -400,7 +400,7 @@ public final class IngestSession {
         baseAfterCommit = IngestBase(
             dataVersion: committedVersion, fingerprints: fingerprints, keyIDs: keyIDs, keyTypes: keyTypes,
             previousConsumer: resolution.consumerOfKey, nextKeyID: nextKeyID,
-            storedLinks: Self.merged(storedLinks, newLinks))
+            storedLinks: allLinks)
         keyIDs = [:]
         return summary
     }
