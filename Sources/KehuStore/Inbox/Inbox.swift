@@ -209,7 +209,9 @@ public enum InboxFlusher {
         let session = try IngestSession(workspace: workspace, reusing: workspace.takeFlushBase())
         // Read again under the writer lock: another process may have flushed meanwhile.
         let through = try workspace.catalogue.read { db in try Inbox.flushedThrough(db) }
+        let t0 = ContinuousClock.now
         let stored = try workspace.inbox.read { db in try Inbox.readEntries(db, after: through, maxEvents: maxRows) }
+        Trace.note("flush: \(stored.count) inbox entries read", since: t0)
         guard let last = stored.last else {
             session.abandon()
             return (0, 0, 0)
@@ -227,9 +229,12 @@ public enum InboxFlusher {
             for link in entry.links { try session.link(link) }
             links += entry.links.count
         }
+        Trace.note("flush: \(events) events added", since: t0)
         _ = try session.commit(.init(sources: ["inbox"], read: events, rejected: 0, inboxThrough: last.id))
         workspace.keepFlushBase(session.baseAfterCommit)
+        Trace.note("flush: committed", since: t0)
         try Inbox.removeFlushed(workspace, through: last.id)
+        Trace.note("flush: inbox entries deleted", since: t0)
         return (events, links, entries.count)
     }
 

@@ -73,7 +73,11 @@ public final class InboxAppender: Sendable {
             }
             guard let group else { return }
             do {
+                let start = ContinuousClock.now
                 let ids = try Inbox.write(group.map(\.entry), to: workspace)
+                if Trace.enabled, ContinuousClock.now - start > .milliseconds(20) {
+                    Trace.note("slow inbox group commit (\(group.count) entries)", since: start)
+                }
                 for (waiting, id) in zip(group, ids) { waiting.continuation.resume(returning: id) }
             } catch {
                 for waiting in group { waiting.continuation.resume(throwing: error) }
