@@ -219,6 +219,50 @@ struct InboxDatabaseTests {
         // Every distinct event once.
         #expect(a.eventCount == Set(sent.map(\.fingerprint)).count)
     }
+
+    @Test("entries decode straight into a batch exactly as through event records (binary and earlier JSON records alike)")
+    func directDecodeMatchesRecords() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        var random = SeededRandom(seed: 7)
+        let kinds = EventKind.allCases
+        for r in 0..<20 {
+            let records = (0..<(1 + Int(random.next() % 8))).map { i -> EventRecord in
+                var record = EventRecord(
+                    eventID: "r\(r)-\(i)", ts: Int64(random.next() % 1_000_000_000_000), kind: kinds[Int(random.next() % UInt64(kinds.count))],
+                    keys: (0...Int(random.next() % 3)).map { "anon:v\(random.next() % 9)-\($0)" })
+                if random.next() % 2 == 0 { record.channel = ["tmall", "jd", "门店"][Int(random.next() % 3)] }
+                if random.next() % 3 == 0 { record.sku = "SKU-\(random.next() % 5)" }
+                if random.next() % 3 == 0 { record.orderID = "o\(r)" }
+                if random.next() % 3 == 0 { record.amount = Int64(random.next() % 100_000) }
+                if random.next() % 4 == 0 { record.listPrice = 0 }
+                if random.next() % 4 == 0 { record.quantity = Int32(random.next() % 9) + 1 }
+                return record
+            }
+            let links = r % 5 == 0 ? [IdentityLinkRecord(ts: 1, keys: ["member:m\(r)", "anon:v\(r)"])] : []
+            _ = try Inbox.write([try InboxEntry(requestID: "r\(r)", events: records, links: links).encoded()], to: ws)
+        }
+        // An entry moved from an earlier version: its events are JSON.
+        let json = try JSONEncoder().encode(EventRecord(eventID: "old", ts: 5, kind: .pay, keys: ["member:old"], orderID: "o", amount: 1))
+        try ws.inbox.write { db in
+            try db.execute(
+                sql: "INSERT INTO entry (received_at, request_id, events, links, record) VALUES (0, 'legacy', 1, 0, ?)",
+                arguments: [InboxEntryCoding.encode(eventRecords: [json], links: [])])
+        }
+        let stored = try ws.inbox.read { db in try Inbox.readEntries(db, after: 0) }
+        let (direct, directKeys, directLinks) = try Inbox.batch(of: stored)
+        let pending = try Inbox.pendingEntries(in: ws)
+        let (viaRecords, recordKeys) = try Inbox.batch(of: pending)
+        #expect(direct.count == viaRecords.count)
+        #expect(direct.count == pending.reduce(0) { $0 + $1.events.count })
+        for i in 0..<direct.count {
+            #expect(direct.record(at: i) == viaRecords.record(at: i))
+            #expect(direct.source[i] == viaRecords.source[i])
+        }
+        #expect(directKeys == recordKeys)
+        #expect(directLinks == pending.flatMap(\.links))
+        #expect(directLinks.count == 4)
+    }
 }
 
 /// SplitMix64: a deterministic stream for generated test data.

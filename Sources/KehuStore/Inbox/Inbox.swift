@@ -155,6 +155,28 @@ public enum Inbox {
         for entry in entries {
             for record in entry.events { batch.append(record, source: entry.id) }
         }
+        return (batch, try keys(of: batch))
+    }
+
+    /// Stored entries straight into one batch (no `EventRecord` made) and their identity links,
+    /// in entry order; each event's source is its entry id.
+    static func batch(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?], [IdentityLinkRecord]) {
+        var batch = EventBatch()
+        batch.reserve(entries.reduce(0) { $0 + $1.events })
+        var links: [IdentityLinkRecord] = []
+        var scratch: [UInt32] = []
+        for entry in entries {
+            do {
+                links += try InboxEntryCoding.decode(entry.record, into: &batch, source: entry.id, keyScratch: &scratch)
+            } catch {
+                throw .inboxRecord(id: entry.id, reason: "\(error)")
+            }
+        }
+        return (batch, try keys(of: batch), links)
+    }
+
+    /// The identity key of every code of a batch's key table (canonical texts).
+    private static func keys(of batch: EventBatch) throws(StoreError) -> [IdentityKey?] {
         var keys: [IdentityKey?] = [nil]
         for code in 1..<max(1, batch.keys.codeCount) {
             let text = batch.keys.string(UInt32(code))!
@@ -163,7 +185,7 @@ public enum Inbox {
             }
             keys.append(key)
         }
-        return (batch, keys)
+        return keys
     }
 
     /// Deletes the entries a registered segment already holds (up to the catalogue's
@@ -216,26 +238,18 @@ public enum InboxFlusher {
             session.abandon()
             return (0, 0, 0)
         }
-        var entries: [Inbox.PendingEntry] = []
-        entries.reserveCapacity(stored.count)
-        for entry in stored { entries.append(try entry.decoded()) }
-        let events = entries.reduce(0) { $0 + $1.events.count }
-        if events > 0 {
-            let (batch, keys) = try Inbox.batch(of: entries)
-            try session.add(batch, keys: keys)
-        }
-        var links = 0
-        for entry in entries {
-            for link in entry.links { try session.link(link) }
-            links += entry.links.count
-        }
+        let (batch, keys, linkRecords) = try Inbox.batch(of: stored)
+        let events = batch.count
+        if events > 0 { try session.add(batch, keys: keys) }
+        for link in linkRecords { try session.link(link) }
+        let links = linkRecords.count
         Trace.note("flush: \(events) events added", since: t0)
         _ = try session.commit(.init(sources: ["inbox"], read: events, rejected: 0, inboxThrough: last.id))
         workspace.keepFlushBase(session.baseAfterCommit)
         Trace.note("flush: committed", since: t0)
         try Inbox.removeFlushed(workspace, through: last.id)
         Trace.note("flush: inbox entries deleted", since: t0)
-        return (events, links, entries.count)
+        return (events, links, stored.count)
     }
 
     /// Flushes until the inbox is empty (events and identity links); returns the events moved.

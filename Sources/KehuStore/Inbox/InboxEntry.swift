@@ -112,6 +112,21 @@ enum InboxEntryCoding {
 
     /// Reads an entry; the error names the record of the entry that cannot be read.
     static func decode(_ data: Data) throws -> (events: [EventRecord], links: [IdentityLinkRecord]) {
+        var events: [EventRecord] = []
+        let links = try read(data) { bytes, _ in events.append(try InboxRecordCoding.decode(bytes: bytes)) }
+        return (events, links)
+    }
+
+    /// Reads an entry's events straight into a batch (each event's source is `source`) and
+    /// returns its identity links.
+    static func decode(_ data: Data, into batch: inout EventBatch, source: Int64, keyScratch: inout [UInt32]) throws -> [IdentityLinkRecord] {
+        try read(data) { bytes, _ in
+            try InboxRecordCoding.decode(bytes: bytes, into: &batch, source: source, keyScratch: &keyScratch)
+        }
+    }
+
+    /// Walks an entry: `event` gets each event's bytes and index; the links are decoded.
+    private static func read(_ data: Data, event: (UnsafeRawBufferPointer, Int) throws -> Void) throws -> [IdentityLinkRecord] {
         try data.withUnsafeBytes { raw in
             var reader = InboxRecordCoding.Reader(bytes: raw, offset: 0)
             let first = try reader.byte()
@@ -125,11 +140,9 @@ enum InboxEntryCoding {
                 defer { reader.offset += length }
                 return UnsafeRawBufferPointer(rebasing: raw[reader.offset..<reader.offset + length])
             }
-            var events: [EventRecord] = []
-            events.reserveCapacity(eventCount)
             for index in 0..<eventCount {
                 do {
-                    events.append(try InboxRecordCoding.decode(bytes: try slice("event \(index)")))
+                    try event(try slice("event \(index)"), index)
                 } catch {
                     throw InboxRecordError("event \(index): \(error)")
                 }
@@ -144,7 +157,7 @@ enum InboxEntryCoding {
                 }
             }
             guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the entry") }
-            return (events, links)
+            return links
         }
     }
 }

@@ -87,6 +87,47 @@ enum InboxRecordCoding {
         }
     }
 
+    /// Appends a record straight to a batch: in binary form its strings are interned from the
+    /// bytes (no `String` is made); a JSON record of an earlier version goes through
+    /// ``decode(bytes:)``. `keyScratch` is reused between calls.
+    /// - Complexity: O(bytes of the record).
+    static func decode(
+        bytes raw: UnsafeRawBufferPointer, into batch: inout EventBatch, source: Int64, keyScratch: inout [UInt32]
+    ) throws {
+        guard let first = raw.first else { throw InboxRecordError("the record is empty") }
+        if first == UInt8(ascii: "{") {
+            batch.append(try decode(bytes: raw), source: source)
+            return
+        }
+        guard first == marker else { throw InboxRecordError("unknown record format (first byte \(first))") }
+        var reader = Reader(bytes: raw, offset: 1)
+        let high = try reader.uint64()
+        let low = try reader.uint64()
+        let ts = Int64(bitPattern: try reader.uint64())
+        let kindValue = try reader.byte()
+        guard let kind = EventKind(rawValue: kindValue) else { throw InboxRecordError("unknown event kind \(kindValue)") }
+        let keyCount = try reader.varint()
+        guard keyCount <= 64 else { throw InboxRecordError("\(keyCount) identity keys") }
+        keyScratch.removeAll(keepingCapacity: true)
+        for _ in 0..<keyCount {
+            // An empty key text would be code 0 ("absent"): it is not a key, so it is left out.
+            let key = try reader.byteString()
+            if !key.isEmpty { keyScratch.append(batch.keys.intern(key)) }
+        }
+        let flags = UInt16(try reader.byte()) | UInt16(try reader.byte()) << 8
+        var fieldCodes = SIMD8<UInt32>(repeating: 0)
+        for (bit, field) in stringFields.enumerated() where flags & (1 << bit) != 0 {
+            fieldCodes[field.rawValue] = batch.tables[field.rawValue].intern(try reader.byteString())
+        }
+        let amount = flags & (1 << 7) != 0 ? Int64(bitPattern: try reader.uint64()) : Money.unknownFen
+        let listPrice = flags & (1 << 8) != 0 ? Int64(bitPattern: try reader.uint64()) : Money.unknownFen
+        let quantity = flags & (1 << 9) != 0 ? Int32(bitPattern: UInt32(try reader.uint64(bytes: 4))) : 0
+        guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the record") }
+        batch.append(
+            fingerprint: EventFingerprint(high: high, low: low), ts: ts, kind: kind, keyCodes: keyScratch,
+            fieldCodes: fieldCodes, amount: amount, listPrice: listPrice, quantity: quantity, source: source)
+    }
+
     static func append(_ value: UInt64, to out: inout [UInt8], bytes: Int = 8) {
         for shift in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
     }
@@ -135,6 +176,14 @@ enum InboxRecordCoding {
                 guard shift < 35 else { throw InboxRecordError("a length is too large") }
             }
             return Int(value)
+        }
+
+        /// A length-prefixed byte string, without copying.
+        mutating func byteString() throws -> UnsafeRawBufferPointer {
+            let length = try varint()
+            guard offset + length <= bytes.count else { throw InboxRecordError("a string runs past the end of the record") }
+            defer { offset += length }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
         }
 
         mutating func string() throws -> String {
