@@ -119,6 +119,18 @@ public struct IdentityKey: Sendable, Hashable, Codable, Comparable, CustomString
         return IdentityKey(type: type, value: String(value))
     }
 
+    /// Checks a canonical `type:value` text as ``parse(_:)`` does, without making the value
+    /// string; returns the type and where the value starts.
+    public static func check(_ text: String) throws(IdentityKeyError) -> (type: IdentityKeyType, value: Substring) {
+        let utf8 = text.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { throw .missingType }
+        guard let type = IdentityKeyType(name: text[..<colon]) else { throw .unknownType(String(text[..<colon])) }
+        let value = text[text.index(after: colon)...]
+        guard !value.isEmpty else { throw .emptyValue(type) }
+        guard value.utf8.count <= 256 else { throw .tooLong(type) }
+        return (type, value)
+    }
+
     /// The normal form of a raw value before hashing: phones lose spaces, dashes, brackets and
     /// a +86 / 0086 / 86 country prefix on 11-digit mainland numbers; emails are trimmed and
     /// lower-cased. Other types are trimmed only.

@@ -86,4 +86,26 @@ import Testing
         #expect(throws: IdentityKeyError.unknownType("wechat")) { try IdentityKey.parse("wechat:1") }
         #expect(throws: IdentityKeyError.emptyValue(.openid)) { try IdentityKey.parse("openid:") }
     }
+
+    /// `check` (the inbox's validation, which makes no value string) accepts exactly what
+    /// `parse` accepts, with the same type and value, and throws the same error otherwise.
+    @Test func checkAgreesWithParse() {
+        let long = String(repeating: "9", count: 257)
+        let texts = [
+            "member:1001", "Anon:a:b:c", "phone:" + String(repeating: "a", count: 64), "member1001", "wechat:1", "openid:",
+            "device:" + long, "device:" + long.dropLast(), ":x", "", "member:客户", "UNIONID:wx-1",
+        ]
+        for text in texts {
+            let parsed = Result { () throws(IdentityKeyError) in try IdentityKey.parse(text) }
+            let checked = Result { () throws(IdentityKeyError) in try IdentityKey.check(text) }
+            switch (parsed, checked) {
+            case (.success(let key), .success(let check)):
+                #expect(key.type == check.type && key.value == String(check.value), "\(text)")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "\(text)")
+            default:
+                Issue.record("parse and check disagree on \(text.prefix(20))")
+            }
+        }
+    }
 }

@@ -99,6 +99,8 @@ private struct JSONParser {
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
+        // A Segment message has about ten members: grown from empty it would be rehashed 4 times.
+        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -167,14 +169,20 @@ private struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes.
+        var bits: UInt8 = 0
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
             guard bytes[index] >= 0x20 else { throw error("a control character inside a string") }
+            bits |= bytes[index]
             index += 1
         }
         guard index < bytes.count else { throw error("a string is not closed") }
         if bytes[index] == UInt8(ascii: "\"") {
             defer { index += 1 }
-            return try validated(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            // ASCII (most ids and names) is valid UTF-8: no validation pass, and the
+            // specialised `decoding` initialiser instead of the generic `validating` one.
+            if bits < 0x80 { return String(decoding: text, as: UTF8.self) }
+            return try validated(text)
         }
         var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while true {

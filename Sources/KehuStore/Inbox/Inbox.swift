@@ -45,17 +45,17 @@ public enum Inbox {
             throw .invalidArgument("\(what) of request \(requestID) has no identity key")
         }
         for key in keys {
-            guard let parsed = try? IdentityKey.parse(key) else {
+            guard let (type, value) = try? IdentityKey.check(key) else {
                 throw .invalidArgument("\(what) of request \(requestID) has a malformed identity key")
             }
-            if parsed.type.isHashedAtIngest && !isHexDigest(parsed.value) {
+            if type.isHashedAtIngest && !isHexDigest(value) {
                 throw .invalidArgument(
-                    "\(what) of request \(requestID): \(parsed.type.name) keys must be hashed before they reach the inbox")
+                    "\(what) of request \(requestID): \(type.name) keys must be hashed before they reach the inbox")
             }
         }
     }
 
-    static func isHexDigest(_ value: String) -> Bool {
+    static func isHexDigest(_ value: some StringProtocol) -> Bool {
         value.utf8.count == 64 && value.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
