@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KehuServer
 
@@ -39,5 +40,19 @@ struct JSONValueTests {
         #expect(offset(Array(#"["\ud83d"]"#.utf8))?.1 == "a lone UTF-16 surrogate in a string")
         #expect(offset(Array(#"[1] x"#.utf8))?.0 == 4)
         #expect(offset(Array(#"{"a": "b"#.utf8))?.1 == "a string is not closed")
+    }
+
+    @Test("the ingestion receipt is written as JSONEncoder.sorted writes it")
+    func receipt() throws {
+        let receipts = [
+            IngestionReceipt(stored: 100, linked: 3, ignored: nil),
+            IngestionReceipt(stored: 0, linked: 0, ignored: [
+                .init(index: 4, reason: "event 'Coupon \"Applied\" / 优惠' has no kind; map it in segment-mapping.json"),
+                .init(index: 7, reason: "group messages carry no behaviour and are not stored"),
+            ]),
+        ]
+        for receipt in receipts {
+            #expect(receipt.json.serialized() == [UInt8](try JSONEncoder.sorted.encode(receipt)))
+        }
     }
 }

@@ -263,6 +263,23 @@ struct InboxDatabaseTests {
         #expect(directLinks == pending.flatMap(\.links))
         #expect(directLinks.count == 4)
     }
+
+    @Test("identity links round-trip through their binary form; JSON links of earlier versions still read; bad bytes are an error")
+    func linkCoding() throws {
+        let links = [
+            IdentityLinkRecord(ts: -5, keys: ["member:客户-1", "anon:x"], previousID: "旧-id"),
+            IdentityLinkRecord(ts: 1_780_243_200_000, keys: ["member:u"]),
+        ]
+        for link in links {
+            var bytes: [UInt8] = []
+            InboxLinkCoding.encode(link, into: &bytes)
+            #expect(try bytes.withUnsafeBytes { try InboxLinkCoding.decode(bytes: $0) } == link)
+            // One byte short: an error, never a link.
+            #expect(throws: InboxRecordError.self) { try bytes.dropLast().withUnsafeBytes { try InboxLinkCoding.decode(bytes: $0) } }
+            let json = [UInt8](try JSONEncoder().encode(link))
+            #expect(try json.withUnsafeBytes { try InboxLinkCoding.decode(bytes: $0) } == link)
+        }
+    }
 }
 
 /// SplitMix64: a deterministic stream for generated test data.

@@ -79,7 +79,7 @@ struct IngestionRoutes: Sendable {
         }
         let receipt = IngestionReceipt(
             stored: records.count, linked: links.count, ignored: ignored.isEmpty ? nil : Array(ignored.prefix(100)))
-        return .json(try JSONEncoder.sorted.encode(receipt))
+        return .json(receipt.json.serialized())
     }
 
     /// The body, decompressed when it says `Content-Encoding: gzip` (or `deflate`); the size
@@ -134,6 +134,18 @@ struct IngestionReceipt: Encodable {
     var linked: Int
     /// Messages acknowledged but not stored (first 100), e.g. group calls and unmapped event names.
     var ignored: [Ignored]?
+
+    /// The receipt as JSON, as `JSONEncoder.sorted` would write it (serialised by hand: a
+    /// Foundation encoder per request cost 2.5% of the server's CPU under load).
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "success": .bool(success), "stored": .number(String(stored)), "linked": .number(String(linked)),
+        ]
+        if let ignored {
+            members["ignored"] = .array(ignored.map { .object(["index": .number(String($0.index)), "reason": .string($0.reason)]) })
+        }
+        return .object(members)
+    }
 }
 
 extension JSONEncoder {

@@ -57,30 +57,23 @@ public struct InboxEntry: Sendable {
                 throw .invalidArgument("identity link \(index) of request \(requestID): previousId must be 1-256 bytes")
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        do {
-            let links = try links.map { [UInt8](try encoder.encode($0)) }
-            return Encoded(
-                requestID: requestID, eventCount: events.count, linkCount: links.count,
-                record: InboxEntryCoding.encode(events: events, links: links))
-        } catch {
-            throw .invalidArgument("request \(requestID) could not be encoded: \(error)")
-        }
+        return Encoded(
+            requestID: requestID, eventCount: events.count, linkCount: links.count,
+            record: InboxEntryCoding.encode(events: events, links: links))
     }
 }
 
 /// How an inbox entry (one request) is stored in `entry.record`, little-endian: the marker byte
 /// `0xE1`; the number of events and of identity links (varints); each event as a varint length
-/// and its ``InboxRecordCoding`` bytes; each link as a varint length and its JSON
-/// (`{"keys", "previousID"?, "ts"}`).
+/// and its ``InboxRecordCoding`` bytes; each link as a varint length and its
+/// ``InboxLinkCoding`` bytes (or, for links moved from an earlier version, their JSON).
 enum InboxEntryCoding {
     static let marker: UInt8 = 0xE1
 
     /// - Complexity: O(bytes of the records).
-    static func encode(events: [EventRecord], links: [[UInt8]]) -> Data {
+    static func encode(events: [EventRecord], links: [IdentityLinkRecord]) -> Data {
         var out: [UInt8] = [marker]
-        out.reserveCapacity(8 + events.count * 160 + links.reduce(0) { $0 + $1.count + 2 })
+        out.reserveCapacity(8 + events.count * 160 + links.count * 160)
         InboxRecordCoding.appendVarint(events.count, to: &out)
         InboxRecordCoding.appendVarint(links.count, to: &out)
         var scratch: [UInt8] = []
@@ -92,8 +85,10 @@ enum InboxEntryCoding {
             out.append(contentsOf: scratch)
         }
         for link in links {
-            InboxRecordCoding.appendVarint(link.count, to: &out)
-            out.append(contentsOf: link)
+            scratch.removeAll(keepingCapacity: true)
+            InboxLinkCoding.encode(link, into: &scratch)
+            InboxRecordCoding.appendVarint(scratch.count, to: &out)
+            out.append(contentsOf: scratch)
         }
         return Data(out)
     }
@@ -148,10 +143,9 @@ enum InboxEntryCoding {
                 }
             }
             var links: [IdentityLinkRecord] = []
-            let decoder = JSONDecoder()
             for index in 0..<linkCount {
                 do {
-                    links.append(try decoder.decode(IdentityLinkRecord.self, from: Data(try slice("identity link \(index)"))))
+                    links.append(try InboxLinkCoding.decode(bytes: try slice("identity link \(index)")))
                 } catch {
                     throw InboxRecordError("identity link \(index): \(error)")
                 }
@@ -159,5 +153,42 @@ enum InboxEntryCoding {
             guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the entry") }
             return links
         }
+    }
+}
+
+/// How an identity link is stored in an inbox entry, little-endian: the marker byte `0xB2`; ts
+/// (Int64); the number of keys (varint) and each key (varint length, UTF-8); a byte 1 when a
+/// previous id follows (varint length, UTF-8), else 0. Links moved from an earlier version are
+/// JSON (first byte `{`) and still read.
+enum InboxLinkCoding {
+    static let marker: UInt8 = 0xB2
+
+    static func encode(_ link: IdentityLinkRecord, into out: inout [UInt8]) {
+        out.append(marker)
+        InboxRecordCoding.append(UInt64(bitPattern: link.ts), to: &out)
+        InboxRecordCoding.appendVarint(link.keys.count, to: &out)
+        for key in link.keys { InboxRecordCoding.appendString(key, to: &out) }
+        if let previous = link.previousID {
+            out.append(1)
+            InboxRecordCoding.appendString(previous, to: &out)
+        } else {
+            out.append(0)
+        }
+    }
+
+    static func decode(bytes raw: UnsafeRawBufferPointer) throws -> IdentityLinkRecord {
+        guard let first = raw.first else { throw InboxRecordError("the link is empty") }
+        if first == UInt8(ascii: "{") { return try JSONDecoder().decode(IdentityLinkRecord.self, from: Data(raw)) }
+        guard first == marker else { throw InboxRecordError("unknown link format (first byte \(first))") }
+        var reader = InboxRecordCoding.Reader(bytes: raw, offset: 1)
+        let ts = Int64(bitPattern: try reader.uint64())
+        let keyCount = try reader.varint()
+        guard keyCount <= 64 else { throw InboxRecordError("\(keyCount) identity keys") }
+        var keys: [String] = []
+        keys.reserveCapacity(keyCount)
+        for _ in 0..<keyCount { keys.append(try reader.string()) }
+        let previous = try reader.byte() == 1 ? try reader.string() : nil
+        guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the link") }
+        return IdentityLinkRecord(ts: ts, keys: keys, previousID: previous)
     }
 }

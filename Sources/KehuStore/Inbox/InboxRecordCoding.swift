@@ -141,7 +141,7 @@ enum InboxRecordCoding {
         out.append(UInt8(v))
     }
 
-    private static func appendString(_ text: String, to out: inout [UInt8]) {
+    static func appendString(_ text: String, to out: inout [UInt8]) {
         appendVarint(text.utf8.count, to: &out)
         out.append(contentsOf: text.utf8)
     }
