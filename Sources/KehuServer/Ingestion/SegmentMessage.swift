@@ -19,6 +19,12 @@ struct SegmentMessageMapper {
     /// When the request arrived (UTC ms): the time of messages without a timestamp.
     let receivedAt: Int64
 
+    /// The members of `properties` that map to event fields.
+    struct Properties {
+        var currency, channel, orderID, total, revenue, price, quantity, sku, productID, category, campaign, touchpoint,
+            content: JSONValue?
+    }
+
     /// What became of one message.
     enum Outcome {
         /// Events to store (two for `Order Completed`: the order and its payment).
@@ -88,10 +94,32 @@ struct SegmentMessageMapper {
             return trimmed.isEmpty ? nil : trimmed
         }
 
-        if let currency = try text(properties?["currency"], "properties.currency"), currency.uppercased() != "CNY" {
+        // The properties Kehu reads, in one pass over the object instead of a hash lookup each.
+        var p = Properties()
+        if case .object(let members)? = properties {
+            for (key, value) in members {
+                switch key {
+                case "currency": p.currency = value
+                case "channel": p.channel = value
+                case "order_id": p.orderID = value
+                case "total": p.total = value
+                case "revenue": p.revenue = value
+                case "price": p.price = value
+                case "quantity": p.quantity = value
+                case "sku": p.sku = value
+                case "product_id": p.productID = value
+                case "category": p.category = value
+                case "campaign": p.campaign = value
+                case "touchpoint": p.touchpoint = value
+                case "content": p.content = value
+                default: break
+                }
+            }
+        }
+        if let currency = try text(p.currency, "properties.currency"), currency.uppercased() != "CNY" {
             throw APIError.badRequest("\(field("properties.currency")): only CNY amounts are accepted (got \(currency.prefix(8)))")
         }
-        let channel = try text(properties?["channel"], "properties.channel")
+        let channel = try text(p.channel, "properties.channel")
             ?? text(context?["channel"], "context.channel")
             ?? mapping.defaultChannel
             ?? libraryChannel(context)
@@ -99,16 +127,16 @@ struct SegmentMessageMapper {
             throw APIError.badRequest(
                 "\(field("properties.channel")): no channel: set properties.channel or context.channel, or defaultChannel in \(SegmentMapping.fileName)")
         }
-        let orderID = try text(properties?["order_id"], "properties.order_id")
-        let amountField = properties?["total"] != nil ? "properties.total" : "properties.revenue"
-        let amount = try money(properties?["total"] ?? properties?["revenue"], field(amountField))
-        let listPrice = try money(properties?["price"], field("properties.price"))
-        let quantity = try positiveInteger(properties?["quantity"], field("properties.quantity"))
-        let sku = try text(properties?["sku"], "properties.sku") ?? text(properties?["product_id"], "properties.product_id")
-        let category = try text(properties?["category"], "properties.category")
-        let campaignName = try text(properties?["campaign"], "properties.campaign") ?? text(campaign?["name"], "context.campaign.name")
-        let touchpoint = try text(properties?["touchpoint"], "properties.touchpoint") ?? text(campaign?["medium"], "context.campaign.medium")
-        let content = try text(properties?["content"], "properties.content") ?? text(campaign?["content"], "context.campaign.content")
+        let orderID = try text(p.orderID, "properties.order_id")
+        let amountField = p.total != nil ? "properties.total" : "properties.revenue"
+        let amount = try money(p.total ?? p.revenue, field(amountField))
+        let listPrice = try money(p.price, field("properties.price"))
+        let quantity = try positiveInteger(p.quantity, field("properties.quantity"))
+        let sku = try text(p.sku, "properties.sku") ?? text(p.productID, "properties.product_id")
+        let category = try text(p.category, "properties.category")
+        let campaignName = try text(p.campaign, "properties.campaign") ?? text(campaign?["name"], "context.campaign.name")
+        let touchpoint = try text(p.touchpoint, "properties.touchpoint") ?? text(campaign?["medium"], "context.campaign.medium")
+        let content = try text(p.content, "properties.content") ?? text(campaign?["content"], "context.campaign.content")
 
         let described = eventName.map { "\($0) (\(kind.name))" } ?? kind.name
         if kind == .pay || kind == .refund || kind == .order, orderID == nil {
