@@ -280,6 +280,20 @@ struct InboxDatabaseTests {
             #expect(try json.withUnsafeBytes { try InboxLinkCoding.decode(bytes: $0) } == link)
         }
     }
+
+    @Test("flushed entries are deleted in chunks up to the flushed-through id, and no further")
+    func removalInChunks() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        var ids: [Int64] = []
+        for r in 0..<10 { ids.append(try Inbox.append([event("e\(r)", june1, .view, ["member:\(r)"])], requestID: "r\(r)", to: ws)) }
+        // Through the 7th entry in chunks of 3: 3 + 3 + 1 deleted, the last 3 kept.
+        try Inbox.removeFlushed(ws, through: ids[6], chunk: 3)
+        let left = try ws.inbox.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM entry ORDER BY id") }
+        #expect(left == Array(ids[7...]))
+        try Inbox.removeFlushed(ws, through: ids[9], chunk: 3)
+        #expect(try ws.inbox.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") } == 0)
+    }
 }
 
 /// SplitMix64: a deterministic stream for generated test data.

@@ -190,12 +190,19 @@ public enum Inbox {
 
     /// Deletes the entries a registered segment already holds (up to the catalogue's
     /// flushed-through id). Readers skip them anyway; this only frees the space.
-    static func removeFlushed(_ workspace: Workspace, through: Int64) throws(StoreError) {
-        let any = try workspace.inbox.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE id <= ?)", arguments: [through]) ?? false
+    ///
+    /// Deleted `chunk` entries per transaction: a flush's 2,000 entries (40 MB of records) in one
+    /// transaction held the inbox's writer for 0.2 s under load, and every acknowledgement waited
+    /// for it; in chunks, appends commit in between.
+    static func removeFlushed(_ workspace: Workspace, through: Int64, chunk: Int = 100) throws(StoreError) {
+        while true {
+            let ids = try workspace.inbox.read { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM entry WHERE id <= ? ORDER BY id LIMIT ?", arguments: [through, chunk])
+            }
+            guard let last = ids.last else { return }
+            try workspace.inbox.write { db in try db.execute(sql: "DELETE FROM entry WHERE id <= ?", arguments: [last]) }
+            if ids.count < chunk { return }
         }
-        guard any else { return }
-        try workspace.inbox.write { db in try db.execute(sql: "DELETE FROM entry WHERE id <= ?", arguments: [through]) }
     }
 }
 
