@@ -33,7 +33,7 @@ struct IngestionRoutes: Sendable {
         let json: JSONValue
         do { json = try JSONValue.parse(body) } catch { throw APIError.badRequest("\(error)") }
 
-        var messages: [(JSONValue, String)] = []
+        var messages: [JSONValue] = []
         if type == nil {
             guard case .object(let top) = json else { throw APIError.badRequest("body: expected an object with a batch array") }
             guard let batch = top["batch"] else { throw APIError.badRequest("batch: missing (expected an array of messages)") }
@@ -43,16 +43,16 @@ struct IngestionRoutes: Sendable {
             }
             // Batch-level context applies to messages that carry none (analytics-python sends it).
             let shared = top["context"]
-            for (index, item) in items.enumerated() {
+            for item in items {
                 var message = item
                 if let shared, case .object(var members) = item, members["context"] == nil {
                     members["context"] = shared
                     message = .object(members)
                 }
-                messages.append((message, "batch[\(index)]"))
+                messages.append(message)
             }
         } else {
-            messages.append((json, ""))
+            messages.append(json)
         }
 
         let mapper = SegmentMessageMapper(
@@ -61,8 +61,8 @@ struct IngestionRoutes: Sendable {
         var records: [EventRecord] = []
         var links: [IdentityLinkRecord] = []
         var ignored: [IngestionReceipt.Ignored] = []
-        for (index, (message, path)) in messages.enumerated() {
-            switch try mapper.map(message, path: path, type: type) {
+        for (index, message) in messages.enumerated() {
+            switch try mapper.map(message, path: type == nil ? "batch[\(index)]" : "", type: type) {
             case .events(let events): records += events
             case .link(let link): links.append(link)
             case .ignored(let reason): ignored.append(.init(index: index, reason: reason))

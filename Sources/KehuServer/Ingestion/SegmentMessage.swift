@@ -37,9 +37,14 @@ struct SegmentMessageMapper {
 
     /// Maps one message. `path` is its place for error messages (`batch[3]`, or empty for a
     /// single-message endpoint); `type` is the endpoint's message type when it implies one.
-    func map(_ message: JSONValue, path: String, type impliedType: String?) throws -> Outcome {
-        func field(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+    /// `path` is evaluated only for an error message.
+    func map(_ message: JSONValue, path: @autoclosure () -> String, type impliedType: String?) throws -> Outcome {
+        func field(_ name: String) -> String {
+            let path = path()
+            return path.isEmpty ? name : path + "." + name
+        }
         guard case .object = message else {
+            let path = path()
             throw APIError.badRequest("\(path.isEmpty ? "body" : path): expected a message object, got \(message.typeName)")
         }
         let type: String
