@@ -57,6 +57,24 @@ import Testing
         #expect(try hasher.identityKey(type: .phone, value: "(138) 0000 0000").value == expected)
     }
 
+    /// The `String` fast path gives exactly what the generic normalisation gives, for every
+    /// type, on values with and without spaces, tabs, carriage returns and combining marks at
+    /// either end, and refuses what it refuses.
+    @Test func stringFastPathAgreesWithTheGenericPath() {
+        let hasher = KeyHasher(salt: Self.salt)
+        let values = [
+            "1001", " 1001", "1001 ", "\t1001", "1001\t", "1001\r", "1001\r\n", "1001\n", " \u{301}x", "x \u{301}", "",
+            " ", "\t \r", "客户-1", "u1@example.com", " Li.Lei@Example.COM ", "+86 138-0000-0000", "abc", "a b",
+        ]
+        for type in IdentityKeyType.allCases {
+            for value in values {
+                let fast = Result { () throws(IdentityKeyError) in try hasher.identityKey(type: type, value: value) }
+                let generic = Result { () throws(IdentityKeyError) in try hasher.identityKey(type: type, value: Substring(value)) }
+                #expect(fast == generic, "\(type.name) \(value.debugDescription)")
+            }
+        }
+    }
+
     @Test func anotherSaltGivesAnotherHash() throws {
         // sha256(0x01 0x02 0x04 || "13800000000").
         let key = try KeyHasher(salt: [1, 2, 4]).identityKey(raw: "phone:13800000000")
