@@ -168,33 +168,4 @@ struct InboxAppenderTests {
         #expect(try consumer(.anon, "old") == nil)
         #expect(try consumer(.member, "solo") == nil)
     }
-
-    @Test("while appends come in, the inbox's log is checkpointed from the side (not inside a group commit); nothing is lost")
-    func sideCheckpoints() async throws {
-        let dir = TemporaryDirectory()
-        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
-        let appender = InboxAppender(workspace: ws)
-        #expect(appender.sideCheckpoints == 0)
-        for r in 0..<5 {
-            try await appender.append(InboxEntry(requestID: "r\(r)", events: [event("e\(r)", june1, .view, ["member:\(r)"])]))
-        }
-        // The checkpoint thread wakes every 0.2 s; allow a loaded machine a minute.
-        var waited = 0
-        while appender.sideCheckpoints == 0 && waited < 600 {
-            try await Task.sleep(for: .milliseconds(100))
-            waited += 1
-        }
-        #expect(appender.sideCheckpoints >= 1)
-        // With no new appends the thread stops checkpointing (no fsync while idle): once the
-        // groups committed before it woke are checkpointed, the count stays put.
-        var stable = false
-        for _ in 0..<20 where !stable {
-            let before = appender.sideCheckpoints
-            try await Task.sleep(for: .milliseconds(700))
-            stable = appender.sideCheckpoints == before
-        }
-        #expect(stable)
-        #expect(try Inbox.count(in: ws) == 5)
-        #expect(try InboxFlusher.flushAll(ws) == 5)
-    }
 }

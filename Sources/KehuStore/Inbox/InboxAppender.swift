@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Synchronization
 
 /// Appends entries to one workspace's inbox with **group commit**: concurrent appends wait
@@ -29,41 +28,11 @@ public final class InboxAppender: Sendable {
 
     private let state = Mutex(State())
     private let queue: DispatchQueue
-    /// Shared with the checkpoint thread.
-    private final class Checkpoints: Sendable {
-        /// Groups committed since the last side checkpoint.
-        let pending = Atomic<Int>(0)
-        let stopped = Atomic<Bool>(false)
-        /// Side checkpoints run (for tests).
-        let done = Atomic<Int>(0)
-    }
-    private let checkpoints = Checkpoints()
-
-    /// How often the log is checkpointed from the side while appends come in.
-    static let checkpointInterval = 0.2
 
     public init(workspace: Workspace) {
         self.workspace = workspace
         queue = DispatchQueue(label: "kehu.inbox-appender.\(workspace.name)")
-        // Checkpoints the inbox's log every 200 ms while appends come in, on a thread of its own,
-        // so that the automatic checkpoint inside a group commit finds little left to copy.
-        let database = workspace.inbox
-        let checkpoints = self.checkpoints
-        let thread = Thread {
-            while !checkpoints.stopped.load(ordering: .relaxed) {
-                Thread.sleep(forTimeInterval: Self.checkpointInterval)
-                guard checkpoints.pending.exchange(0, ordering: .relaxed) > 0 else { continue }
-                if (try? database.checkpoint()) != nil { checkpoints.done.add(1, ordering: .relaxed) }
-            }
-        }
-        thread.name = "kehu.inbox-checkpoint.\(workspace.name)"
-        thread.start()
     }
-
-    deinit { checkpoints.stopped.store(true, ordering: .relaxed) }
-
-    /// Side checkpoints run so far (for tests and diagnostics).
-    public var sideCheckpoints: Int { checkpoints.done.load(ordering: .relaxed) }
 
     /// Appends one entry; returns its entry id after the transaction holding it has committed. Entries are checked and serialised on the caller's task, so a bad entry fails
     /// alone and the writer only writes.
@@ -106,7 +75,6 @@ public final class InboxAppender: Sendable {
             do {
                 let start = ContinuousClock.now
                 let ids = try Inbox.write(group.map(\.entry), to: workspace)
-                checkpoints.pending.add(1, ordering: .relaxed)
                 if Trace.enabled, ContinuousClock.now - start > .milliseconds(20) {
                     Trace.note("slow inbox group commit (\(group.count) entries)", since: start)
                 }

@@ -15,14 +15,6 @@ import GRDB
 public final class InboxDatabase: Sendable {
     let pool: DatabasePool
     public let path: String
-    /// A connection of its own for ``checkpoint()``, so that a checkpoint never holds the
-    /// pool's writer (which every append needs).
-    private let checkpointer: DatabaseQueue
-
-    /// Pages of write-ahead log after which a commit checkpoints the log itself (SQLite's
-    /// automatic checkpoint, inside the committing transaction). The server checkpoints from the
-    /// side long before (``InboxAppender``); this is the backstop for other writers.
-    static let automaticCheckpointPages = 4096
 
     init(path: String) throws(StoreError) {
         self.path = path
@@ -30,28 +22,12 @@ public final class InboxDatabase: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(InboxDatabase.automaticCheckpointPages)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try InboxDatabase.migrator.migrate(pool)
-            var side = Configuration()
-            side.busyMode = .timeout(30)
-            checkpointer = try DatabaseQueue(path: path, configuration: side)
         } catch {
             throw .database("cannot open \(path): \(error)")
-        }
-    }
-
-    /// Copies what the write-ahead log holds into the database file (a passive checkpoint:
-    /// appends go on meanwhile), on a connection other than the writer's. Run often, it leaves
-    /// the automatic checkpoint inside a commit little to copy, so no acknowledgement waits for
-    /// a large one (a 4 MB checkpoint took 20-130 ms under load).
-    func checkpoint() throws(StoreError) {
-        do {
-            _ = try checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-        } catch {
-            throw .database("inbox checkpoint: \(error)")
         }
     }
 
