@@ -93,8 +93,8 @@ let package = Package(
         .target(name: "KehuTesting", dependencies: ["KehuModel", "KehuStore", "KehuGenerator", "KehuIngest"]),
 
         .testTarget(name: "KehuModelTests", dependencies: ["KehuModel"]),
-        .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity"]),
+        .testTarget(name: "KehuIngestTests", dependencies: ["KehuIngest", "KehuTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KehuIdentityTests", dependencies: ["KehuIdentity", "KehuTesting"]),
         .testTarget(name: "KehuStoreTests", dependencies: ["KehuStore", "KehuTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KehuAnalyticsTests", dependencies: ["KehuAnalytics", "KehuPredict", "KehuTesting"]),
         .testTarget(name: "KehuPlanTests", dependencies: ["KehuPlan", "KehuAnalytics", "KehuTesting", "KehuStore"]),

@@ -1,3 +1,4 @@
+import KehuTesting
 import Testing
 @testable import KehuIdentity
 
@@ -77,7 +78,7 @@ struct OneIDTests {
 
     @Test("on 300 random graphs with shared keys and earlier ids, resolution agrees with a plain breadth-first reference")
     func agreesWithReference() {
-        var random = SplitMix(state: 20261124)
+        var random = SplitMix(seed: 20261124)
         for round in 0..<300 {
             let keyCount = 1 + Int(random.next() % 120)
             let guardLimit = 2 + Int(random.next() % 5)
@@ -158,17 +159,5 @@ struct OneIDTests {
             consumerOfKey[k] = idOf[final[k]]!
         }
         return IdentityResolution(consumerOfKey: consumerOfKey, nextConsumerID: nextID, guarded: guarded, consumerCount: idOf.count)
-    }
-}
-
-/// SplitMix64, for generated graphs.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

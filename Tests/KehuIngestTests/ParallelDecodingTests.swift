@@ -1,6 +1,7 @@
+import Foundation
 import KehuIngest
 import KehuModel
-import Foundation
+import KehuTesting
 import Testing
 
 @Suite struct ParallelDecodingTests {

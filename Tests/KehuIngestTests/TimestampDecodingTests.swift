@@ -1,5 +1,6 @@
 import KehuIngest
 import KehuModel
+import KehuTesting
 import Testing
 
 @Suite struct TimestampDecodingTests {

@@ -1,5 +1,6 @@
-import Testing
 import KehuPlan
+import KehuTesting
+import Testing
 
 @Suite("Cheapest allocation")
 struct AllocationTests {
@@ -79,18 +80,5 @@ struct AllocationTests {
         // 1,000,000 of the first cover 3e12; the rest, 2e12, needs 2,000,000 of the second.
         #expect(result?.counts == [1_000_000, 2_000_000])
         #expect(result?.cost == 450_000_000)
-    }
-}
-
-/// A small deterministic generator for test cases.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

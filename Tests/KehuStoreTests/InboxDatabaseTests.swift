@@ -166,7 +166,7 @@ struct InboxDatabaseTests {
         // repeats of earlier events), flushed every 3 requests into two workspaces: one through a
         // single Workspace object (each flush reuses the last one's state), one reopened before
         // every flush (each reads the store). Keys, links, consumers and events must be identical.
-        var random = SeededRandom(seed: 20261124)
+        var random = SplitMix(seed: 20261124)
         var requests: [[EventRecord]] = []
         var sent: [EventRecord] = []
         for r in 0..<40 {
@@ -224,7 +224,7 @@ struct InboxDatabaseTests {
     func directDecodeMatchesRecords() throws {
         let dir = TemporaryDirectory()
         let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix(seed: 7)
         let kinds = EventKind.allCases
         for r in 0..<20 {
             let records = (0..<(1 + Int(random.next() % 8))).map { i -> EventRecord in
@@ -296,15 +296,14 @@ struct InboxDatabaseTests {
     }
 }
 
-/// SplitMix64: a deterministic stream for generated test data.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension Inbox {
+    /// Decoded entries as one batch through `EventRecord`s (the plain path the flush's direct
+    /// decode is checked against); each event's source is its entry id.
+    static func batch(of entries: [PendingEntry]) throws -> (EventBatch, [IdentityKey?]) {
+        var batch = EventBatch()
+        for entry in entries {
+            for record in entry.events { batch.append(record, source: entry.id) }
+        }
+        return (batch, try keys(of: batch))
     }
 }

@@ -147,17 +147,6 @@ public enum Inbox {
         try waiting(in: workspace).links
     }
 
-    /// Turns inbox records into a batch whose keys are already canonical; each event's source
-    /// is its entry id.
-    static func batch(of entries: [PendingEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?]) {
-        var batch = EventBatch()
-        batch.reserve(entries.reduce(0) { $0 + $1.events.count })
-        for entry in entries {
-            for record in entry.events { batch.append(record, source: entry.id) }
-        }
-        return (batch, try keys(of: batch))
-    }
-
     /// Stored entries straight into one batch (no `EventRecord` made) and their identity links,
     /// in entry order; each event's source is its entry id.
     static func batch(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?], [IdentityLinkRecord]) {
@@ -176,7 +165,7 @@ public enum Inbox {
     }
 
     /// The identity key of every code of a batch's key table (canonical texts).
-    private static func keys(of batch: EventBatch) throws(StoreError) -> [IdentityKey?] {
+    static func keys(of batch: EventBatch) throws(StoreError) -> [IdentityKey?] {
         var keys: [IdentityKey?] = [nil]
         for code in 1..<max(1, batch.keys.codeCount) {
             let text = batch.keys.string(UInt32(code))!

@@ -61,30 +61,17 @@ enum InboxRecordCoding {
     static func decode(bytes raw: UnsafeRawBufferPointer) throws -> EventRecord {
         guard let first = raw.first else { throw InboxRecordError("the record is empty") }
         if first == UInt8(ascii: "{") { return try JSONDecoder().decode(EventRecord.self, from: Data(raw)) }
-        guard first == marker else { throw InboxRecordError("unknown record format (first byte \(first))") }
-        do {
-            var reader = Reader(bytes: raw, offset: 1)
-            let high = try reader.uint64()
-            let low = try reader.uint64()
-            let ts = Int64(bitPattern: try reader.uint64())
-            let kindValue = try reader.byte()
-            guard let kind = EventKind(rawValue: kindValue) else { throw InboxRecordError("unknown event kind \(kindValue)") }
-            let keyCount = try reader.varint()
-            guard keyCount <= 64 else { throw InboxRecordError("\(keyCount) identity keys") }
-            var keys: [String] = []
-            keys.reserveCapacity(keyCount)
-            for _ in 0..<keyCount { keys.append(try reader.string()) }
-            let flags = UInt16(try reader.byte()) | UInt16(try reader.byte()) << 8
-            var record = EventRecord(fingerprint: EventFingerprint(high: high, low: low), ts: ts, kind: kind, keys: keys)
-            for (bit, field) in stringFields.enumerated() where flags & (1 << bit) != 0 {
-                record[field] = try reader.string()
-            }
-            if flags & (1 << 7) != 0 { record.amount = Int64(bitPattern: try reader.uint64()) }
-            if flags & (1 << 8) != 0 { record.listPrice = Int64(bitPattern: try reader.uint64()) }
-            if flags & (1 << 9) != 0 { record.quantity = Int32(bitPattern: UInt32(try reader.uint64(bytes: 4))) }
-            guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the record") }
-            return record
-        }
+        var keys: [String] = []
+        var strings: [(EventField, String)] = []
+        let fixed = try walk(
+            raw, key: { keys.append(String(decoding: $0, as: UTF8.self)) },
+            field: { strings.append(($0, String(decoding: $1, as: UTF8.self))) })
+        var record = EventRecord(fingerprint: fixed.fingerprint, ts: fixed.ts, kind: fixed.kind, keys: keys)
+        for (field, value) in strings { record[field] = value }
+        record.amount = fixed.amount
+        record.listPrice = fixed.listPrice
+        record.quantity = fixed.quantity
+        return record
     }
 
     /// Appends a record straight to a batch: in binary form its strings are interned from the
@@ -99,7 +86,30 @@ enum InboxRecordCoding {
             batch.append(try decode(bytes: raw), source: source)
             return
         }
-        guard first == marker else { throw InboxRecordError("unknown record format (first byte \(first))") }
+        keyScratch.removeAll(keepingCapacity: true)
+        var fieldCodes = SIMD8<UInt32>(repeating: 0)
+        let fixed = try walk(
+            raw,
+            key: { key in
+                // An empty key text would be code 0 ("absent"): it is not a key, so it is left out.
+                if !key.isEmpty { keyScratch.append(batch.keys.intern(key)) }
+            },
+            field: { field, value in fieldCodes[field.rawValue] = batch.tables[field.rawValue].intern(value) })
+        batch.append(
+            fingerprint: fixed.fingerprint, ts: fixed.ts, kind: fixed.kind, keyCodes: keyScratch, fieldCodes: fieldCodes,
+            amount: fixed.amount ?? Money.unknownFen, listPrice: fixed.listPrice ?? Money.unknownFen,
+            quantity: fixed.quantity ?? 0, source: source)
+    }
+
+    /// Reads a record in binary form: `key` gets each identity key's bytes and `field` each
+    /// string field present, in order; the fixed-width fields are returned.
+    private static func walk(
+        _ raw: UnsafeRawBufferPointer, key: (UnsafeRawBufferPointer) -> Void,
+        field: (EventField, UnsafeRawBufferPointer) -> Void
+    ) throws -> (fingerprint: EventFingerprint, ts: Int64, kind: EventKind, amount: Int64?, listPrice: Int64?, quantity: Int32?) {
+        guard let first = raw.first, first == marker else {
+            throw InboxRecordError("unknown record format (first byte \(raw.first ?? 0))")
+        }
         var reader = Reader(bytes: raw, offset: 1)
         let high = try reader.uint64()
         let low = try reader.uint64()
@@ -108,24 +118,16 @@ enum InboxRecordCoding {
         guard let kind = EventKind(rawValue: kindValue) else { throw InboxRecordError("unknown event kind \(kindValue)") }
         let keyCount = try reader.varint()
         guard keyCount <= 64 else { throw InboxRecordError("\(keyCount) identity keys") }
-        keyScratch.removeAll(keepingCapacity: true)
-        for _ in 0..<keyCount {
-            // An empty key text would be code 0 ("absent"): it is not a key, so it is left out.
-            let key = try reader.byteString()
-            if !key.isEmpty { keyScratch.append(batch.keys.intern(key)) }
-        }
+        for _ in 0..<keyCount { key(try reader.byteString()) }
         let flags = UInt16(try reader.byte()) | UInt16(try reader.byte()) << 8
-        var fieldCodes = SIMD8<UInt32>(repeating: 0)
-        for (bit, field) in stringFields.enumerated() where flags & (1 << bit) != 0 {
-            fieldCodes[field.rawValue] = batch.tables[field.rawValue].intern(try reader.byteString())
+        for (bit, name) in stringFields.enumerated() where flags & (1 << bit) != 0 {
+            field(name, try reader.byteString())
         }
-        let amount = flags & (1 << 7) != 0 ? Int64(bitPattern: try reader.uint64()) : Money.unknownFen
-        let listPrice = flags & (1 << 8) != 0 ? Int64(bitPattern: try reader.uint64()) : Money.unknownFen
-        let quantity = flags & (1 << 9) != 0 ? Int32(bitPattern: UInt32(try reader.uint64(bytes: 4))) : 0
+        let amount = flags & (1 << 7) != 0 ? Int64(bitPattern: try reader.uint64()) : nil
+        let listPrice = flags & (1 << 8) != 0 ? Int64(bitPattern: try reader.uint64()) : nil
+        let quantity = flags & (1 << 9) != 0 ? Int32(bitPattern: UInt32(try reader.uint64(bytes: 4))) : nil
         guard reader.offset == raw.count else { throw InboxRecordError("\(raw.count - reader.offset) bytes after the record") }
-        batch.append(
-            fingerprint: EventFingerprint(high: high, low: low), ts: ts, kind: kind, keyCodes: keyScratch,
-            fieldCodes: fieldCodes, amount: amount, listPrice: listPrice, quantity: quantity, source: source)
+        return (EventFingerprint(high: high, low: low), ts, kind, amount, listPrice, quantity)
     }
 
     static func append(_ value: UInt64, to out: inout [UInt8], bytes: Int = 8) {
@@ -186,12 +188,7 @@ enum InboxRecordCoding {
             return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
         }
 
-        mutating func string() throws -> String {
-            let length = try varint()
-            guard offset + length <= bytes.count else { throw InboxRecordError("a string runs past the end of the record") }
-            defer { offset += length }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
-        }
+        mutating func string() throws -> String { String(decoding: try byteString(), as: UTF8.self) }
     }
 }
 
