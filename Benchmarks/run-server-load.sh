@@ -86,7 +86,7 @@ TICKS=$(getconf CLK_TCK)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 CPU_BEFORE=$(cpu_ticks)
 say "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s against $URL/v1/batch (load average before: $LOAD_BEFORE)"
-KEHU_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+KEHU_KEY="$KEY" KEHU_LOAD_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
     -s "$REPO/Benchmarks/peers/segment_batch.lua" "$URL" | tee "$WORK/results/wrk.txt" >&2
 CPU_AFTER=$(cpu_ticks)
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
