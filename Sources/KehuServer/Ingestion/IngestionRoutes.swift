@@ -30,35 +30,33 @@ struct IngestionRoutes: Sendable {
     func ingest(_ request: Request, context: KehuRequestContext, type: String?) async throws -> Response {
         let served = try await authenticator.authorize(request, context: context, need: .write)
         let body = try await decodedBody(request)
-        let json: JSONValue
-        do { json = try JSONValue.parse(body) } catch { throw APIError.badRequest("\(error)") }
-
-        var messages: [JSONValue] = []
-        if type == nil {
-            guard case .object(let top) = json else { throw APIError.badRequest("body: expected an object with a batch array") }
-            guard let batch = top["batch"] else { throw APIError.badRequest("batch: missing (expected an array of messages)") }
-            guard case .array(let items) = batch else { throw APIError.badRequest("batch: expected an array, got \(batch.typeName)") }
-            guard items.count <= limits.maxBatchLength else {
-                throw APIError.badRequest("batch: \(items.count) messages; at most \(limits.maxBatchLength) are accepted per request")
-            }
-            // Batch-level context applies to messages that carry none (analytics-python sends it).
-            let shared = top["context"]
-            for item in items {
-                var message = item
-                if let shared, case .object(var members) = item, members["context"] == nil {
-                    members["context"] = shared
-                    message = .object(members)
-                }
-                messages.append(message)
-            }
-        } else {
-            messages.append(json)
+        guard let tape = JSONTape(body) else {
+            // The tape does not say why; the tree parser, on the same bytes, does.
+            do { _ = try JSONValue.parse(body) } catch { throw APIError.badRequest("\(error)") }
+            throw APIError.badRequest("body: not valid JSON")
         }
 
-        let mapper = SegmentMessageMapper(
+        var messages: [JSONTape.Index] = []
+        var mapper = SegmentMessageMapper(
             mapping: served.mapping, hasher: served.hasher, zone: served.workspace.zone,
-            receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
+            receivedAt: Int64(Date().timeIntervalSince1970 * 1000), tape: tape)
+        if type == nil {
+            let top = tape.root
+            guard tape.kind(top) == .object else { throw APIError.badRequest("body: expected an object with a batch array") }
+            guard let batch = tape.member(top, "batch") else { throw APIError.badRequest("batch: missing (expected an array of messages)") }
+            guard tape.kind(batch) == .array else { throw APIError.badRequest("batch: expected an array, got \(tape.typeName(batch))") }
+            messages = tape.elements(batch)
+            guard messages.count <= limits.maxBatchLength else {
+                throw APIError.badRequest("batch: \(messages.count) messages; at most \(limits.maxBatchLength) are accepted per request")
+            }
+            // Batch-level context applies to messages that carry none (analytics-python sends it).
+            mapper.sharedContext = tape.member(top, "context")
+        } else {
+            messages.append(tape.root)
+        }
+
         var records: [EventRecord] = []
+        records.reserveCapacity(messages.count + 8)
         var links: [IdentityLinkRecord] = []
         var ignored: [IngestionReceipt.Ignored] = []
         for (index, message) in messages.enumerated() {
