@@ -86,7 +86,12 @@ TICKS=$(getconf CLK_TCK)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 CPU_BEFORE=$(cpu_ticks)
 say "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s against $URL/v1/batch (load average before: $LOAD_BEFORE)"
-KEHU_KEY="$KEY" KEHU_LOAD_THREADS="$THREADS" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+# The batches are built before the clock starts, 700 per thread per second of load (more than a
+# thread sends), so no request repeats another's consumers; each thread's first request waits
+# until every thread's batches are built (see segment_batch.lua).
+rm -rf "$WORK/ready" && mkdir -p "$WORK/ready"
+KEHU_KEY="$KEY" KEHU_LOAD_THREADS="$THREADS" KEHU_LOAD_POOL="${KEHU_LOAD_POOL:-$((DURATION * 700))}" \
+    KEHU_LOAD_READY_DIR="$WORK/ready" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
     -s "$REPO/Benchmarks/peers/segment_batch.lua" "$URL" | tee "$WORK/results/wrk.txt" >&2
 CPU_AFTER=$(cpu_ticks)
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -119,7 +124,7 @@ CPU=$(echo "scale=1; ($CPU_AFTER - $CPU_BEFORE) / $TICKS" | bc)
 {
     echo "machine           $(nproc) cores, $(uname -sr)"
     echo "load average      before $LOAD_BEFORE, after $LOAD_AFTER"
-    echo "wrk               -t$THREADS -c$CONNECTIONS -d${DURATION}s, 100-message batches (100 events each)"
+    echo "wrk               -t$THREADS -c$CONNECTIONS -d${DURATION}s, 100-message batches (100 events each); $(get pool)"
     echo "requests          $REQUESTS sent, $ACKED answered 200, $FAILED other answers"
     echo "acknowledged      $EXPECTED events in ${SECONDS_RUN} s: $RATE events/s"
     echo "latency           p50 $(get latency_p50_ms) ms, p90 $(get latency_p90_ms) ms, p99 $(get latency_p99_ms) ms, p99.9 $(get latency_p99.9_ms) ms"

@@ -9,13 +9,14 @@
 -- Consumers: 200,000 members and anonymous visitors per wrk thread; a tenth of messages carry
 -- a phone number in context.traits (hashed by the server).
 --
--- The batches are built once, in init() before the clock starts: each thread makes POOL (2,000)
--- batches with the ids left open, and request() only fills in the ids, so the load generator,
--- which shares the 2 cores with the server, spends about 1 µs per event instead of about 5 when it
--- formatted every message of every request. Every request still has its own messageIds
--- ("w<thread>-<request>-<message>"), so no message is a duplicate of another; the consumers and
--- times repeat once a thread has sent POOL requests (2,000 x 100 messages over 200,000 consumers).
--- KEHU_LOAD_FRESH=1 formats every request afresh as before (slower for the client, same server work).
+-- The batches are built before the clock starts: each thread's init() makes KEHU_LOAD_POOL batches
+-- (default 2,000; run-server-load.sh asks for 700 per second of load, more than a thread sends) with the ids left open, and request() only fills in the ids. So every request is
+-- what formatting it on the spot would give (new consumers and new phone numbers keep arriving
+-- all through the run), but the load generator, which shares the 2 cores with the server, spends
+-- about 0.1 of a core instead of about 0.35. Every request has its own messageIds
+-- ("w<thread>-<request>-<message>"); only if a thread sends more requests than its pool holds do
+-- consumers, times and phones repeat (done() says whether that happened).
+-- KEHU_LOAD_FRESH=1 formats every request on the spot instead (the same server work, a dearer client).
 --
 -- Environment: KEHU_KEY (the write key). Each thread counts its requests and 200 answers;
 -- done() prints "requests N" and "acknowledged N" for the script to compare with the store.
@@ -23,28 +24,10 @@
 local threads = {}
 local counter = 0
 
--- The pools of every thread are built in the first setup() call, in wrk's main Lua state, before
--- any thread starts sending (each thread's own state is set up just before that thread starts,
--- so a pool built there would be built while the threads before it already send), and copied into
--- each thread's state by thread:set. KEHU_LOAD_THREADS tells it how many threads wrk runs (2).
-local pools = nil
-
 function setup(thread)
   counter = counter + 1
   thread:set("tid", counter)
   table.insert(threads, thread)
-  if os.getenv("KEHU_LOAD_FRESH") == "1" then return end
-  if pools == nil then
-    local started = os.clock()
-    pools = {}
-    for t = 1, tonumber(os.getenv("KEHU_LOAD_THREADS") or "2") do
-      math.randomseed(7919 * t + 1)
-      pools[t] = build_pool(t)
-    end
-    io.stderr:write(string.format("segment_batch.lua: %d batches per thread built in %.2f s\n", POOL, os.clock() - started))
-  end
-  -- One string (tables are not copied safely between states); init() splits it at the newlines.
-  thread:set("pool_text", table.concat(pools[counter] or build_pool(counter), "\n"))
 end
 
 function init(args)
@@ -59,21 +42,37 @@ function init(args)
   end
   auth = "Basic " .. base64(key .. ":")
   math.randomseed(7919 * tid)
-  if pool_text ~= nil then
-    pool = {}
-    -- Each batch split where its ids go: table.concat(pieces, prefix) is then one C call.
-    for body in string.gmatch(pool_text, "[^\n]+") do
-      local pieces, from = {}, 1
-      while true do
-        local at = string.find(body, "~", from, true)
-        if at == nil then break end
-        table.insert(pieces, string.sub(body, from, at - 1))
-        from = at + 1
-      end
-      table.insert(pieces, string.sub(body, from))
-      table.insert(pool, pieces)
+  if os.getenv("KEHU_LOAD_FRESH") ~= "1" then
+    local started = os.clock()
+    build_pool()
+    -- The pool is millions of strings; a collection cycle that walks them would pause this
+    -- thread for tens to hundreds of milliseconds while responses wait, and those pauses would
+    -- count as server latency. The garbage of a run (a body of ~25 KB per request) is kept
+    -- instead: about 1 GB per thread for a minute of load.
+    collectgarbage("collect")
+    collectgarbage("stop")
+    io.stderr:write(string.format("segment_batch.lua: thread %d built %d batches in %.1f s\n", tid, POOL, os.clock() - started))
+    -- This thread is ready; request() waits until every thread is (see wait_for_all).
+    local ready = os.getenv("KEHU_LOAD_READY_DIR")
+    if ready ~= nil then io.open(ready .. "/ready-" .. tid, "w"):close() end
+  end
+end
+
+-- wrk runs each thread's init() just before starting that thread, and starts its clock after the
+-- last one: a thread whose pool is built would send while the next thread's pool is still being
+-- built, before the clock starts. So the first request of each thread waits until every thread
+-- has written its ready file (KEHU_LOAD_READY_DIR, emptied by the script; KEHU_LOAD_THREADS threads).
+-- wrk also calls thread 1's request() once from its main thread, before starting any thread, to
+-- check the script: that call must not wait (no other thread could get ready), and is not sent.
+local function wait_for_all()
+  local dir = os.getenv("KEHU_LOAD_READY_DIR")
+  if dir == nil then return end
+  local count = tonumber(os.getenv("KEHU_LOAD_THREADS") or "1")
+  for t = 1, count do
+    while true do
+      local f = io.open(dir .. "/ready-" .. t, "r")
+      if f ~= nil then f:close(); break end
     end
-    pool_text = nil
   end
 end
 
@@ -161,21 +160,28 @@ local function batch(id)
   return '{"batch": [' .. table.concat(parts, ",") .. '], "sentAt": "2026-06-30T12:00:00.000Z"}'
 end
 
--- The pool: batches with MARK where each id starts; init() splits them there, so that
--- table.concat(pieces, prefix) writes "<prefix>-<i>" in every place the i-th message's id goes
--- (its messageId, and an order's order_id).
-POOL = 2000
+-- The pool: batches with MARK where each id starts, split there, so that table.concat(pieces,
+-- prefix) writes "<prefix>-<i>" in every place the i-th message's id goes (its messageId, and an
+-- order's order_id).
+POOL = tonumber(os.getenv("KEHU_LOAD_POOL") or "2000")
 local MARK = "~"  -- never part of a generated body, and not special in a Lua pattern
 
--- Global, so setup() (defined above) finds it when it runs. `tid` is the thread the ids are for.
-function build_pool(thread_id)
-  tid = thread_id
-  local pool = {}
+-- Global, so init() (defined above) finds it when it runs: this thread's batches, each split
+-- where its ids go, so that table.concat(pieces, prefix) is one C call per request.
+function build_pool()
+  pool = {}
   for k = 1, POOL do
-    pool[k] = batch(function(i) return MARK .. "-" .. i end)
+    local body = batch(function(i) return MARK .. "-" .. i end)
+    local pieces, from = {}, 1
+    while true do
+      local at = string.find(body, MARK, from, true)
+      if at == nil then break end
+      pieces[#pieces + 1] = string.sub(body, from, at - 1)
+      from = at + 1
+    end
+    pieces[#pieces + 1] = string.sub(body, from)
+    pool[k] = pieces
   end
-  tid = nil
-  return pool
 end
 
 local headers = nil
@@ -186,6 +192,11 @@ function request()
   sent = sent + 1
   if headers == nil then
     headers = { ["Content-Type"] = "application/json", ["Authorization"] = auth }
+    waiting = not fresh
+    check_call = tid == 1  -- thread 1's first call is wrk's check: it does not wait
+  end
+  if waiting then
+    if check_call then check_call = false else wait_for_all(); waiting = false end
   end
   local body
   if fresh then
@@ -208,6 +219,14 @@ function done(summary, latency, requests)
     f = f + thread:get("failed")
   end
   io.write(string.format("requests %d\nacknowledged %d\nfailed %d\n", s, a, f))
+  local most = 0
+  for _, thread in ipairs(threads) do most = math.max(most, thread:get("seq")) end
+  if os.getenv("KEHU_LOAD_FRESH") == "1" then
+    io.write("pool none (every request formatted when sent)\n")
+  else
+    io.write(string.format("pool %d batches per thread, %s\n", POOL,
+      most > POOL and "used more than once (consumers and times repeat)" or "each used at most once"))
+  end
   for _, p in ipairs({ 50, 90, 99, 99.9 }) do
     io.write(string.format("latency_p%s_ms %.2f\n", p, latency:percentile(p) / 1000))
   end
