@@ -293,6 +293,29 @@ struct InboxDatabaseTests {
         #expect(left == Array(ids[7...]))
         try Inbox.removeFlushed(ws, through: ids[9], chunk: 3)
         #expect(try ws.inbox.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") } == 0)
+        // The deletions commit without an fsync; the writer is back to FULL for the appends
+        // that follow (2 = FULL), and an append after them is stored.
+        #expect(try ws.inbox.writerSynchronous() == 2)
+        let after = try Inbox.append([event("e10", june1, .view, ["member:10"])], requestID: "r10", to: ws)
+        #expect(after > ids[9])
+        #expect(try ws.inbox.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM entry") } == [after])
+    }
+
+    @Test("a failed unsynced write rolls back and leaves the writer at synchronous = FULL")
+    func unsyncedFailure() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        let id = try Inbox.append([event("e0", june1, .view, ["member:0"])], requestID: "r0", to: ws)
+        struct Refused: Error {}
+        #expect(throws: (any Error).self) {
+            try ws.inbox.writeUnsynced { db in
+                try db.execute(sql: "DELETE FROM entry")
+                throw Refused()
+            }
+        }
+        // Rolled back: the entry is still there; and the connection is FULL again.
+        #expect(try ws.inbox.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM entry") } == [id])
+        #expect(try ws.inbox.writerSynchronous() == 2)
     }
 }
 

@@ -182,14 +182,15 @@ public enum Inbox {
     ///
     /// Deleted `chunk` entries per transaction: a flush's 2,000 entries (40 MB of records) in one
     /// transaction held the inbox's writer for 0.2 s under load, and every acknowledgement waited
-    /// for it; in chunks, appends commit in between.
+    /// for it; in chunks, appends commit in between. The deletions are not fsynced
+    /// (``InboxDatabase/writeUnsynced(_:)``).
     static func removeFlushed(_ workspace: Workspace, through: Int64, chunk: Int = 100) throws(StoreError) {
         while true {
             let ids = try workspace.inbox.read { db in
                 try Int64.fetchAll(db, sql: "SELECT id FROM entry WHERE id <= ? ORDER BY id LIMIT ?", arguments: [through, chunk])
             }
             guard let last = ids.last else { return }
-            try workspace.inbox.write { db in try db.execute(sql: "DELETE FROM entry WHERE id <= ?", arguments: [last]) }
+            try workspace.inbox.writeUnsynced { db in try db.execute(sql: "DELETE FROM entry WHERE id <= ?", arguments: [last]) }
             if ids.count < chunk { return }
         }
     }
