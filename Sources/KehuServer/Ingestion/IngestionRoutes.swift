@@ -30,11 +30,8 @@ struct IngestionRoutes: Sendable {
     func ingest(_ request: Request, context: KehuRequestContext, type: String?) async throws -> Response {
         let served = try await authenticator.authorize(request, context: context, need: .write)
         let body = try await decodedBody(request)
-        guard let tape = JSONTape(body) else {
-            // The tape does not say why; the tree parser, on the same bytes, does.
-            do { _ = try JSONValue.parse(body) } catch { throw APIError.badRequest("\(error)") }
-            throw APIError.badRequest("body: not valid JSON")
-        }
+        let tape: JSONTape
+        do { tape = try JSONTape(parsing: body) } catch { throw APIError.badRequest("\(error)") }
 
         var messages: [JSONTape.Index] = []
         var mapper = SegmentMessageMapper(

@@ -1,9 +1,10 @@
-/// A JSON document read into one flat array of nodes, for the ingestion hot path: no tree of
-/// dictionaries, and no `String` made for a member name or for a value nobody reads.
+/// A JSON document read into one flat array of nodes: the server's one JSON reader. Ingestion
+/// reads requests straight from it (no tree of dictionaries, no `String` made for a member name
+/// or for a value nobody reads); ``JSONValue/parse(_:)`` builds its tree from it.
 ///
-/// It accepts exactly the documents `JSONValue.parse` accepts (RFC 8259, nesting up to 64 levels,
-/// strings valid UTF-8 with no control characters, no leading zeros, nothing after the value);
-/// it does not say why a document is rejected: `JSONValue.parse` on the same bytes does.
+/// RFC 8259: nesting up to 64 levels, strings valid UTF-8 with no control characters, no leading
+/// zeros, nothing after the value. A document that is not JSON is a ``JSONParseError`` naming the
+/// byte where it goes wrong.
 ///
 /// Nodes are in document order. An object's node is followed by its members, each a string node
 /// (the name) followed by the value's nodes; an array's by its elements. Every node knows where
@@ -35,18 +36,21 @@ struct JSONTape {
 
     static let maxDepth = 64
 
-    /// The document's nodes, or nil when it is not valid JSON.
-    init?(_ bytes: [UInt8]) {
+    /// Reads one JSON document.
+    /// - Throws: ``JSONParseError`` with the byte offset and what was expected there.
+    /// - Complexity: O(n) in the length of the text.
+    init(parsing bytes: [UInt8]) throws(JSONParseError) {
         self.bytes = bytes
         nodes.reserveCapacity(bytes.count / 8)
-        let ok = bytes.withUnsafeBufferPointer { buffer in
+        // Read through a buffer pointer: every index is checked against the count by hand, and
+        // strings are validated from contiguous memory (the fast path of String(validating:)).
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
             var reader = Reader(bytes: buffer)
             reader.skipWhitespace()
-            guard reader.value(depth: 0, into: &self) else { return false }
+            try reader.value(depth: 0, into: &self)
             reader.skipWhitespace()
-            return reader.index == buffer.count
+            guard reader.index == buffer.count else { throw reader.error("unexpected content after the JSON value") }
         }
-        guard ok else { return nil }
     }
 
     /// The root value.
@@ -172,12 +176,15 @@ struct JSONTape {
     }
 }
 
-/// The parser behind `JSONTape`: the same grammar and checks as `JSONValue`'s parser, writing nodes.
+/// The reader behind `JSONTape`, writing nodes as it goes.
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    static let maxDepth = JSONTape.maxDepth
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
     mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0a || bytes[index] == 0x0d || bytes[index] == 0x09 {
@@ -185,84 +192,69 @@ private struct Reader {
         }
     }
 
-    mutating func value(depth: Int, into tape: inout JSONTape) -> Bool {
-        guard depth < JSONTape.maxDepth, index < bytes.count else { return false }
+    mutating func value(depth: Int, into tape: inout JSONTape) throws(JSONParseError) {
+        guard depth < Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
+        guard index < bytes.count else { throw error("unexpected end of the body") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return object(depth: depth, into: &tape)
-        case UInt8(ascii: "["): return array(depth: depth, into: &tape)
-        case UInt8(ascii: "\""): return string(into: &tape)
-        case UInt8(ascii: "t"): return literal("true", .true, into: &tape)
-        case UInt8(ascii: "f"): return literal("false", .false, into: &tape)
-        case UInt8(ascii: "n"): return literal("null", .null, into: &tape)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number(into: &tape)
-        default: return false
+        case UInt8(ascii: "{"): try container(.object, depth: depth, into: &tape)
+        case UInt8(ascii: "["): try container(.array, depth: depth, into: &tape)
+        case UInt8(ascii: "\""): try string(into: &tape)
+        case UInt8(ascii: "t"): try literal("true", .true, into: &tape)
+        case UInt8(ascii: "f"): try literal("false", .false, into: &tape)
+        case UInt8(ascii: "n"): try literal("null", .null, into: &tape)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number(into: &tape)
+        default: throw error("expected a value")
         }
     }
 
-    mutating func literal(_ word: StaticString, _ kind: JSONTape.Kind, into tape: inout JSONTape) -> Bool {
+    mutating func literal(_ word: StaticString, _ kind: JSONTape.Kind, into tape: inout JSONTape) throws(JSONParseError) {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        for i in 0..<count where bytes[index + i] != word.utf8Start[i] { return false }
+        guard index + count <= bytes.count else { throw error("expected \(word)") }
+        for i in 0..<count where bytes[index + i] != word.utf8Start[i] { throw error("expected \(word)") }
         index += count
+        tape.close(tape.append(.init(kind: kind)))
+    }
+
+    /// An object or an array (the reader is at its opening bracket): values up to the closing
+    /// one, each after its name and a colon in an object.
+    mutating func container(
+        _ kind: JSONTape.Kind, depth: Int, into tape: inout JSONTape
+    ) throws(JSONParseError) {
+        let isObject = kind == .object
+        let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        let what = isObject ? "an object" : "an array"
+        index += 1
         let node = tape.append(.init(kind: kind))
-        tape.close(node)
-        return true
-    }
-
-    mutating func object(depth: Int, into tape: inout JSONTape) -> Bool {
-        index += 1
-        let node = tape.append(.init(kind: .object))
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+        if index < bytes.count, bytes[index] == close {
             index += 1
             tape.close(node)
-            return true
+            return
         }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), string(into: &tape) else { return false }
+            if isObject {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+                try string(into: &tape)
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
+                index += 1
+                skipWhitespace()
+            }
+            try value(depth: depth + 1, into: &tape)
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-            index += 1
-            skipWhitespace()
-            guard value(depth: depth + 1, into: &tape) else { return false }
-            skipWhitespace()
-            guard index < bytes.count else { return false }
+            guard index < bytes.count else { throw error("unexpected end of the body inside \(what)") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") {
+            if bytes[index] == close {
                 index += 1
                 tape.close(node)
-                return true
+                return
             }
-            return false
+            throw error("expected ',' or '\(isObject ? "}" : "]")' in \(what)")
         }
     }
 
-    mutating func array(depth: Int, into tape: inout JSONTape) -> Bool {
-        index += 1
-        let node = tape.append(.init(kind: .array))
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            tape.close(node)
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard value(depth: depth + 1, into: &tape) else { return false }
-            skipWhitespace()
-            guard index < bytes.count else { return false }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                tape.close(node)
-                return true
-            }
-            return false
-        }
-    }
-
-    mutating func number(into tape: inout JSONTape) -> Bool {
+    mutating func number(into tape: inout JSONTape) throws(JSONParseError) {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits(_ r: inout Reader) -> Int {
@@ -271,60 +263,60 @@ private struct Reader {
             return r.index - s
         }
         let integer = digits(&self)
-        guard integer > 0 else { return false }
-        if integer > 1, bytes[index - integer] == UInt8(ascii: "0") { return false }
+        guard integer > 0 else { throw error("expected digits in a number") }
+        if integer > 1, bytes[index - integer] == UInt8(ascii: "0") { throw error("a number has a leading zero") }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard digits(&self) > 0 else { return false }
+            guard digits(&self) > 0 else { throw error("expected digits after the decimal point") }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits(&self) > 0 else { return false }
+            guard digits(&self) > 0 else { throw error("expected digits in an exponent") }
         }
-        let node = tape.append(.init(kind: .number, start: Int32(start), end: Int32(index)))
-        tape.close(node)
-        return true
+        tape.close(tape.append(.init(kind: .number, start: Int32(start), end: Int32(index))))
     }
 
-    mutating func string(into tape: inout JSONTape) -> Bool {
+    mutating func string(into tape: inout JSONTape) throws(JSONParseError) {
         index += 1
         let start = index
+        // Fast path: no escapes.
         var bits: UInt8 = 0
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-            guard bytes[index] >= 0x20 else { return false }
+            guard bytes[index] >= 0x20 else { throw error("a control character inside a string") }
             bits |= bytes[index]
             index += 1
         }
-        guard index < bytes.count else { return false }
+        guard index < bytes.count else { throw error("a string is not closed") }
         if bytes[index] == UInt8(ascii: "\"") {
-            let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            // ASCII (most ids and names) is valid UTF-8: no validation pass; other text is
+            // checked once, here (an error points at the closing quote).
+            if bits >= 0x80, String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) == nil {
+                throw error("a string is not valid UTF-8")
+            }
+            tape.close(tape.append(.init(kind: .string, start: Int32(start), end: Int32(index))))
             index += 1
-            // Non-ASCII text must be valid UTF-8 (checked once, here).
-            if bits >= 0x80, String(validating: text, as: UTF8.self) == nil { return false }
-            let node = tape.append(.init(kind: .string, start: Int32(start), end: Int32(index - 1)))
-            tape.close(node)
-            return true
+            return
         }
-        // Escapes (rare in ingestion): decoded once, here, exactly as JSONValue decodes them.
+        // Escapes (rare in ingestion): decoded once, here.
         var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while true {
-            guard index < bytes.count else { return false }
+            guard index < bytes.count else { throw error("a string is not closed") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                guard let text = String(validating: out, as: UTF8.self) else { return false }
+                guard let text = String(validating: out, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
                 tape.appendDecoded(text)
-                return true
+                return
             }
-            guard byte >= 0x20 else { return false }
+            guard byte >= 0x20 else { throw error("a control character inside a string") }
             if byte != UInt8(ascii: "\\") {
                 out.append(byte)
                 index += 1
                 continue
             }
             index += 1
-            guard index < bytes.count else { return false }
+            guard index < bytes.count else { throw error("a string is not closed") }
             let escape = bytes[index]
             index += 1
             switch escape {
@@ -337,26 +329,27 @@ private struct Reader {
             case UInt8(ascii: "r"): out.append(0x0d)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                guard var scalar = hex4() else { return false }
+                var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
                     guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        return false
+                        throw error("a lone UTF-16 surrogate in a string")
                     }
                     index += 2
-                    guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return false }
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone UTF-16 surrogate in a string") }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(scalar) {
-                    return false
+                    throw error("a lone UTF-16 surrogate in a string")
                 }
-                guard let unicode = Unicode.Scalar(scalar) else { return false }
+                guard let unicode = Unicode.Scalar(scalar) else { throw error("an invalid \\u escape") }
                 out.append(contentsOf: Array(String(Character(unicode)).utf8))
-            default: return false
+            default: throw error("an invalid escape in a string")
             }
         }
     }
 
-    mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count else { return nil }
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("an incomplete \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let b = bytes[index]
@@ -365,7 +358,7 @@ private struct Reader {
             case 48...57: digit = UInt32(b - 48)
             case 97...102: digit = UInt32(b - 87)
             case 65...70: digit = UInt32(b - 55)
-            default: return nil
+            default: throw error("an invalid \\u escape")
             }
             value = value << 4 | digit
             index += 1
