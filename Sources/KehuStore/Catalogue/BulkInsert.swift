@@ -1,33 +1,18 @@
 import GRDB
 import GRDBSQLite
 
-/// Inserts many rows with multi-row `INSERT ... VALUES (...), (...)` statements: SQLite runs one
-/// statement per 100 rows instead of one per row.
+/// Inserts many rows with multi-row `INSERT OR FAIL ... VALUES (...), (...)` statements: SQLite
+/// runs one statement per 100 rows instead of one per row.
+///
+/// `OR FAIL` because a plain (`ABORT`) insert of several rows into a table with a unique index
+/// must be able to undo its own earlier rows when a later one fails, so SQLite copies every page
+/// the statement touches into a statement journal first: with the identity keys' unique index on
+/// random values that is most of the index, 100 rows at a time. `FAIL` stops at the failing row
+/// and keeps the earlier ones, which is all the same here: every caller inserts inside a
+/// transaction that is rolled back when anything throws. (Measured on a flush's 330,000 keys
+/// going into a table of 330,000: 3.2 s with `ABORT`, 1.8 s with `FAIL`.)
 enum BulkInsert {
     static let rowsPerStatement = 100
-
-    /// - Parameter row: the values of row `i`, in `columns` order.
-    static func rows(
-        _ db: Database, table: String, columns: [String], count: Int, row: (Int) -> [(any DatabaseValueConvertible)?]
-    ) throws {
-        guard count > 0 else { return }
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let head = "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
-        let full = try db.cachedStatement(
-            sql: head + Array(repeating: placeholders, count: rowsPerStatement).joined(separator: ","))
-        var start = 0
-        while start < count {
-            let n = min(rowsPerStatement, count - start)
-            let statement = n == rowsPerStatement
-                ? full : try db.makeStatement(sql: head + Array(repeating: placeholders, count: n).joined(separator: ","))
-            var values: [(any DatabaseValueConvertible)?] = []
-            values.reserveCapacity(n * columns.count)
-            for i in start..<(start + n) { values.append(contentsOf: row(i)) }
-            statement.setUncheckedArguments(StatementArguments(values))
-            try statement.execute()
-            start += n
-        }
-    }
 }
 
 /// The value of one column of one row for ``BulkInsert/bound(_:table:columns:count:value:)``.
@@ -38,8 +23,8 @@ enum BoundValue {
 }
 
 extension BulkInsert {
-    /// Inserts many rows like ``rows(_:table:columns:count:row:)``, binding each value with the
-    /// SQLite C API instead of building an argument array per row: no existential boxes or
+    /// Inserts many rows, binding each value with the SQLite C API instead of building an
+    /// argument array per row: no existential boxes or
     /// `DatabaseValue`s, which cost as much as SQLite's own insert work for hundreds of thousands
     /// of small rows (a first load's identity keys and links).
     /// - Parameter value: the value of column `column` of row `row`.
@@ -48,7 +33,7 @@ extension BulkInsert {
     ) throws {
         guard count > 0 else { return }
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        let head = "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
+        let head = "INSERT OR FAIL INTO \(table) (\(columns.joined(separator: ","))) VALUES "
         let full = try db.cachedStatement(sql: head + Array(repeating: placeholders, count: rowsPerStatement).joined(separator: ","))
         let single = try db.cachedStatement(sql: head + placeholders)
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

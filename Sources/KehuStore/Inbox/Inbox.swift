@@ -249,9 +249,17 @@ public enum InboxFlusher {
         return (events, links, stored.count)
     }
 
-    /// Flushes until the inbox is empty (events and identity links); returns the events moved.
+    /// Flushes until the inbox is empty (events and identity links), up to `batchRows` events per
+    /// session; returns the events moved.
+    ///
+    /// The default is large because part of a flush's cost is per session, not per event: the
+    /// new identity keys go into a unique index on random values, whose leaf pages a session
+    /// rewrites (and logs) once however many of its keys land in each, and `OneID.resolve`
+    /// walks every key. At 2M stored keys, 500,000 new keys cost 5.3 s in sessions of 250,000
+    /// and 8.1 s in sessions of 50,000 (see docs/performance.md). A session holds its events in
+    /// memory: about 250 bytes per event read, so 250 MB at the default.
     @discardableResult
-    public static func flushAll(_ workspace: Workspace, batchRows: Int = 200_000) throws(StoreError) -> Int {
+    public static func flushAll(_ workspace: Workspace, batchRows: Int = 1_000_000) throws(StoreError) -> Int {
         var total = 0
         while true {
             let moved = try flushOnce(workspace, maxRows: batchRows)
