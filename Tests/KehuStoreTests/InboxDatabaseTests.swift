@@ -296,6 +296,10 @@ struct InboxDatabaseTests {
         // The deletions commit without an fsync; the writer is back to FULL for the appends
         // that follow (2 = FULL), and an append after them is stored.
         #expect(try ws.inbox.writerSynchronous() == 2)
+        // Freed pages are not zeroed and logged (Debian's SQLite defaults to secure_delete = 1):
+        // 2 = FAST, on the writer and on readers.
+        #expect(try ws.inbox.write { db in try Int.fetchOne(db, sql: "PRAGMA secure_delete") } == 2)
+        #expect(try ws.inbox.read { db in try Int.fetchOne(db, sql: "PRAGMA secure_delete") } == 2)
         let after = try Inbox.append([event("e10", june1, .view, ["member:10"])], requestID: "r10", to: ws)
         #expect(after > ids[9])
         #expect(try ws.inbox.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM entry") } == [after])
