@@ -5,13 +5,16 @@
 # answered 200.
 #
 # Usage: Benchmarks/run-server-load.sh [--duration 30] [--connections 32] [--threads 2]
-#                                      [--flush-interval 5] [--work DIR] [--no-build]
+#                                      [--flush-interval 5] [--work DIR] [--kill] [--no-build]
 #   --duration S        seconds of load (30)
 #   --connections N     concurrent connections (32)
 #   --threads N         wrk threads (2)
 #   --flush-interval S  the server's inbox flush interval (5, the default of kehu serve)
 #   --work DIR          data directory, logs and results (default $KEHU_BENCH_DIR/server, or
 #                       /tmp/kehu-bench/server); never the repository; emptied first
+#   --kill              stop the server with SIGKILL instead of SIGTERM: nothing is flushed at
+#                       the end, so WORK/data keeps what the inbox held (still counted as stored;
+#                       Benchmarks/run-flush.sh times flushing it)
 #   --no-build          use the release kehu already built
 # Needs wrk (Debian package `wrk`; installed with apt-get when missing and running as root).
 # Prints one summary (events/s, latency percentiles, server CPU, load average, the count check)
@@ -23,10 +26,11 @@ CONNECTIONS=32
 THREADS=2
 FLUSH=5
 BUILD=1
+STOP=TERM
 WORK="${KEHU_BENCH_DIR:-/tmp/kehu-bench}/server"
 EVENTS_PER_REQUEST=100
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
         --flush-interval) FLUSH="${2:?--flush-interval needs seconds}"; shift 2 ;;
         --work) WORK="${2:?--work needs a directory}"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --kill) STOP=KILL; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option '$1'; see --help" >&2; exit 64 ;;
     esac
@@ -97,10 +102,14 @@ CPU_AFTER=$(cpu_ticks)
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 
-say "stopping the server (SIGTERM: the inbox is flushed before it exits)"
+if [ "$STOP" = KILL ]; then
+    say "stopping the server (SIGKILL: the inbox keeps what it holds)"
+else
+    say "stopping the server (SIGTERM: the inbox is flushed before it exits)"
+fi
 STOP_START=$(date +%s.%N)
-kill -TERM $SERVER
-wait $SERVER || true
+kill -$STOP $SERVER
+wait $SERVER 2>/dev/null || true
 STOP_SECONDS=$(echo "$(date +%s.%N) - $STOP_START" | bc)
 trap - EXIT
 
@@ -129,7 +138,11 @@ CPU=$(echo "scale=1; ($CPU_AFTER - $CPU_BEFORE) / $TICKS" | bc)
     echo "acknowledged      $EXPECTED events in ${SECONDS_RUN} s: $RATE events/s"
     echo "latency           p50 $(get latency_p50_ms) ms, p90 $(get latency_p90_ms) ms, p99 $(get latency_p99_ms) ms, p99.9 $(get latency_p99.9_ms) ms"
     echo "server CPU        $CPU s during the load (of $(echo "$SECONDS_RUN * $(nproc)" | bc) core-seconds), peak RSS $((RSS_KB / 1024)) MiB"
-    echo "graceful stop     $STOP_SECONDS s (flushing what the inbox held)"
+    if [ "$STOP" = KILL ]; then
+        echo "stop              SIGKILL, nothing flushed: $(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COALESCE(SUM(events), 0) FROM entry").fetchone()[0])' "$DATA/load/inbox.sqlite" 2>/dev/null || echo '?') events left in the inbox"
+    else
+        echo "graceful stop     $STOP_SECONDS s (flushing what the inbox held)"
+    fi
     echo "stored events     $STORED: $CHECK"
 } | tee "$WORK/results/summary.txt"
 case "$CHECK" in MISMATCH*) exit 1 ;; esac
