@@ -255,9 +255,10 @@ public enum InboxFlusher {
     /// The default is large because part of a flush's cost is per session, not per event: the
     /// new identity keys go into a unique index on random values, whose leaf pages a session
     /// rewrites (and logs) once however many of its keys land in each, and `OneID.resolve`
-    /// walks every key. At 2M stored keys, 500,000 new keys cost 5.3 s in sessions of 250,000
-    /// and 8.1 s in sessions of 50,000 (see docs/performance.md). A session holds its events in
-    /// memory: about 250 bytes per event read, so 250 MB at the default.
+    /// walks every key. (In a Python replica, 500,000 new keys into a table of 2M took 5.3 s in
+    /// sessions of 250,000 and 8.1 s in sessions of 50,000; docs/performance.md has the flush's
+    /// own figures.) A session holds its events in memory: about 275 bytes per event read, so
+    /// peak RSS grew from 400 to 620 MiB in the load test.
     @discardableResult
     public static func flushAll(_ workspace: Workspace, batchRows: Int = 1_000_000) throws(StoreError) -> Int {
         var total = 0
