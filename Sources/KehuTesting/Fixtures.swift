@@ -1,19 +1,37 @@
 import Foundation
+import Synchronization
 import KehuModel
 import KehuStore
 import KehuGenerator
 import KehuIngest
 
-/// A fresh directory under the system temporary directory, removed when the value is dropped.
+/// A fresh directory under the system temporary directory, removed when the value is dropped,
+/// or when the process exits for one that never is (a suite's shared fixture in a `static let`
+/// lives as long as the test process: those were left behind by every run).
 public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "kehu-test") {
         path = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        Self.removedAtExit
+        Self.live.withLock { _ = $0.insert(path) }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+        Self.live.withLock { _ = $0.remove(path) }
+    }
+
+    /// Directories not yet removed.
+    private static let live = Mutex<Set<String>>([])
+
+    /// Registers, once, the removal of every directory still live when the process exits.
+    private static let removedAtExit: Void = {
+        atexit {
+            for path in TemporaryDirectory.live.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }()
 }
 
 /// Fixed instants for hand-built data, in the default zone (Asia/Shanghai, +08:00).
