@@ -13,25 +13,19 @@ struct BulkInsertTests {
     func duplicateRollsBack() throws {
         let dir = TemporaryDirectory()
         let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
-        func value(_ row: Int) -> String { row == 149 ? "v3" : "v\(row + 1)" }
         #expect(throws: (any Error).self) {
-            try ws.catalogue.write { db in
-                try BulkInsert.bound(
-                    db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"], count: 250
-                ) { row, column in
-                    switch column {
-                    case 0: .integer(Int64(row + 1))
-                    case 1: .integer(0)
-                    case 2: .text(value(row))
-                    case 3: .integer(Int64(row + 1))
-                    default: .integer(0)
-                    }
-                }
-            }
+            try insertKeys(into: ws) { row in row == 149 ? "v3" : "v\(row + 1)" }
         }
         #expect(try ws.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_key") } == 0)
 
         // Without the duplicate all 250 go in: 2 statements of 100 and 50 single rows.
+        try insertKeys(into: ws) { row in "v\(row + 1)" }
+        let stored = try ws.catalogue.read { db in try String.fetchAll(db, sql: "SELECT value FROM identity_key ORDER BY id") }
+        #expect(stored == (1...250).map { "v\($0)" })
+    }
+
+    /// 250 member keys with ids 1...250, `value(row)` each, in one catalogue transaction.
+    private func insertKeys(into ws: Workspace, value: (Int) -> String) throws {
         try ws.catalogue.write { db in
             try BulkInsert.bound(
                 db, table: "identity_key", columns: ["id", "type", "value", "consumer_id", "first_seen"], count: 250
@@ -39,13 +33,11 @@ struct BulkInsertTests {
                 switch column {
                 case 0: .integer(Int64(row + 1))
                 case 1: .integer(0)
-                case 2: .text("v\(row + 1)")
+                case 2: .text(value(row))
                 case 3: .integer(Int64(row + 1))
                 default: .integer(0)
                 }
             }
         }
-        let stored = try ws.catalogue.read { db in try String.fetchAll(db, sql: "SELECT value FROM identity_key ORDER BY id") }
-        #expect(stored == (1...250).map { "v\($0)" })
     }
 }
