@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "KehuIdentity", dependencies: ["KehuModel"]),
         // Segments, catalogue, inbox, compaction, snapshot.
         .target(name: "KehuStore", dependencies: [
-            "KehuModel", "KehuIdentity",
+            "KehuModel", "KehuIdentity", "CKehuWriteBehind",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Analyses: pure functions of a snapshot and parameters, and the reports they return.
@@ -71,6 +71,9 @@ let package = Package(
         .target(name: "KehuPredict"),
         // A cache prefetch hint for the activation kernels (C: Swift has no prefetch intrinsic).
         .target(name: "CKehuPrefetch"),
+        // A write-behind shim over SQLite's default VFS, so big commits reach the disk in small
+        // pieces (C: it fills SQLite's VFS structs; links the system SQLite, as GRDB does).
+        .target(name: "CKehuWriteBehind", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The system zlib, for gzip request bodies (headers: Debian zlib1g-dev, the macOS SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // The HTTP server: Segment-compatible ingestion, query API, API keys.

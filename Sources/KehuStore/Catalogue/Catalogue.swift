@@ -14,6 +14,7 @@ public final class Catalogue: Sendable {
 
     public init(path: String) throws(StoreError) {
         self.path = path
+        try WriteBehind.install()
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in

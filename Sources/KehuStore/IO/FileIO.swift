@@ -1,3 +1,4 @@
+import CKehuWriteBehind
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,17 +15,30 @@ enum FileIO {
         let final = "\(directory)/\(name)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
+        // Written in chunks with write-behind (``WriteBehind``), so the fsync below does not send
+        // the whole file to the disk at once, in front of the inbox's small commits.
+        let chunk = WriteBehind.chunkBytes > 0 ? Int(WriteBehind.chunkBytes) : bytes.count
         var written = 0
+        var previousChunk = 0..<0
         while written < bytes.count {
-            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temporary)
-                throw .io(path: temporary, operation: "write", errno: code)
+            let chunkStart = written
+            let chunkEnd = min(bytes.count, written + max(chunk, 1))
+            while written < chunkEnd {
+                let n = write(fd, bytes.baseAddress! + written, chunkEnd - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    close(fd)
+                    unlink(temporary)
+                    throw .io(path: temporary, operation: "write", errno: code)
+                }
+                written += n
             }
-            written += n
+            if WriteBehind.chunkBytes > 0 {
+                kehu_write_behind(
+                    fd, Int64(chunkStart), Int64(chunkEnd), Int64(previousChunk.lowerBound), Int64(previousChunk.upperBound))
+                previousChunk = chunkStart..<chunkEnd
+            }
         }
         guard fsync(fd) == 0 else {
             let code = errno

@@ -18,6 +18,7 @@ public final class InboxDatabase: Sendable {
 
     init(path: String) throws(StoreError) {
         self.path = path
+        try WriteBehind.install()
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
