@@ -9,12 +9,13 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct PacedFile {
     sqlite3_file base;
     sqlite3_file *real;  // the wrapped VFS's file, allocated right after this struct
-    int fd;              // our own descriptor on the same file, or -1 when not paced
+    int fd;              // SQLite's descriptor of the file (never closed here), or -1: not paced
     int64_t written;     // bytes written since the current chunk began
     int64_t low, high;   // the current chunk's byte range
     int64_t startedLow, startedHigh;  // the previous chunk, whose writeback was started
@@ -24,6 +25,7 @@ static sqlite3_vfs pacedVFS;
 static sqlite3_vfs *realVFS;
 static int64_t chunkBytes;
 static _Atomic int64_t chunksStarted;
+static _Atomic int64_t databaseChunksStarted;
 static int installResult;
 static pthread_once_t installOnce = PTHREAD_ONCE_INIT;
 static int64_t requestedChunk;
@@ -32,10 +34,8 @@ static sqlite3_file *real(sqlite3_file *file) { return ((PacedFile *)file)->real
 
 static int pacedClose(sqlite3_file *file) {
     PacedFile *p = (PacedFile *)file;
-    int rc = p->real->pMethods ? p->real->pMethods->xClose(p->real) : SQLITE_OK;
-    if (p->fd >= 0) close(p->fd);
     p->fd = -1;
-    return rc;
+    return p->real->pMethods ? p->real->pMethods->xClose(p->real) : SQLITE_OK;
 }
 
 static int pacedRead(sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset) {
@@ -59,6 +59,7 @@ void kehu_write_behind(int fd, int64_t start, int64_t end, int64_t previous_star
 /// of this file are ever queued at the disk on its behalf.
 static void pace(PacedFile *p) {
     kehu_write_behind(p->fd, p->low, p->high, p->startedLow, p->startedHigh);
+    atomic_fetch_add_explicit(&databaseChunksStarted, 1, memory_order_relaxed);
     p->startedLow = p->low;
     p->startedHigh = p->high;
     p->written = 0;
@@ -145,6 +146,33 @@ static int pacedUnfetch(sqlite3_file *file, sqlite3_int64 offset, void *pointer)
 static const sqlite3_io_methods pacedMethods[4] = {
     PACED_METHODS(0), PACED_METHODS(1), PACED_METHODS(2), PACED_METHODS(3)};
 
+#ifdef __linux__
+/// The start of SQLite's `unixFile` (os_unix.c; unchanged since 3.7): the descriptor is its
+/// fourth member.
+typedef struct UnixFilePrefix {
+    const sqlite3_io_methods *methods;
+    sqlite3_vfs *vfs;
+    void *inode;
+    int h;
+} UnixFilePrefix;
+
+/// SQLite's own descriptor of a file the unix VFS opened, or -1 when it cannot be had safely.
+///
+/// Not a descriptor of our own: closing any descriptor of a file releases every POSIX lock the
+/// process holds on it, including the SHARED lock each WAL-mode connection keeps on the database,
+/// and another process could then take it for the last connection and delete the WAL in use
+/// (SQLite's unix VFS defers such closes for this reason; a second descriptor would bypass that).
+/// The field is read only from a VFS named unix*, and used only if it names the same inode as
+/// `name`, so a different layout means no pacing, never a wrong file.
+static int unixDescriptor(sqlite3_file *file, const char *name) {
+    if (strncmp(realVFS->zName, "unix", 4) != 0 || realVFS->szOsFile < (int)sizeof(UnixFilePrefix)) return -1;
+    int h = ((const UnixFilePrefix *)file)->h;
+    struct stat opened, named;
+    if (h < 0 || fstat(h, &opened) != 0 || stat(name, &named) != 0) return -1;
+    return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino ? h : -1;
+}
+#endif
+
 static int pacedOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *outFlags) {
     (void)vfs;
     PacedFile *p = (PacedFile *)file;
@@ -162,9 +190,7 @@ static int pacedOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int
     p->base.pMethods = &pacedMethods[version];
 #ifdef __linux__
     if (rc == SQLITE_OK && chunkBytes > 0 && name != NULL && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))) {
-        // sync_file_range works per inode, so a descriptor of our own serves (SQLite's unix VFS
-        // keeps its descriptor private). Without one the file is simply not paced.
-        p->fd = open(name, O_RDONLY | O_CLOEXEC);
+        p->fd = unixDescriptor(p->real, name);
     }
 #endif
     return rc;
@@ -278,3 +304,7 @@ const char *kehu_write_behind_default_vfs(void) {
 }
 
 int64_t kehu_write_behind_chunks(void) { return atomic_load_explicit(&chunksStarted, memory_order_relaxed); }
+
+int64_t kehu_write_behind_database_chunks(void) {
+    return atomic_load_explicit(&databaseChunksStarted, memory_order_relaxed);
+}

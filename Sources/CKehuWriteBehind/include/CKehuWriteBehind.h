@@ -31,4 +31,7 @@ const char *kehu_write_behind_default_vfs(void);
 /// How many chunks the VFS has started writing back since the process began (for tests).
 int64_t kehu_write_behind_chunks(void);
 
+/// How many of those were chunks of SQLite database or WAL files (for tests).
+int64_t kehu_write_behind_database_chunks(void);
+
 #endif

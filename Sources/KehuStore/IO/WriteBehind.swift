@@ -37,6 +37,9 @@ public enum WriteBehind {
     /// Chunks whose writeback was started in this process (database files and segment files).
     public static var chunksStarted: Int64 { kehu_write_behind_chunks() }
 
+    /// Of ``chunksStarted``, those of SQLite database and WAL files (through the VFS).
+    public static var databaseChunksStarted: Int64 { kehu_write_behind_database_chunks() }
+
     /// SQLite's default VFS: "kehu-write-behind" once a catalogue or inbox has opened.
     public static var defaultVFS: String { String(cString: kehu_write_behind_default_vfs()) }
 
