@@ -13,8 +13,9 @@
 #   --work DIR     working directory (default $KEHU_BENCH_DIR/flush, or /tmp/kehu-bench/flush);
 #                  never the repository; emptied first
 #   --no-build     use the release kehu already built (KEHU_BIN: another build)
-# Prints, per run: wall, user and system seconds, peak RSS, events/s and CPU per event, and the
-# flush's own phases (KEHU_TRACE) per session.
+# Prints, per run: wall, user and system seconds, peak RSS, events/s and CPU per event, the
+# flush's own phases (KEHU_TRACE) per session, and what a small fsync beside it waited
+# (Benchmarks/peers/sync_probe.py: 25 KB and an fdatasync every 5 ms, as an inbox group commit).
 set -euo pipefail
 
 DURATION=20
@@ -22,7 +23,7 @@ RUNS=2
 BUILD=1
 WORK="${KEHU_BENCH_DIR:-/tmp/kehu-bench}/flush"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -57,13 +58,20 @@ for run in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/run"
     cp -a "$WORK/fill/data" "$WORK/run"
     say "flush run $run"
+    rm -f "$WORK/probe-stop"
+    python3 "$REPO/Benchmarks/peers/sync_probe.py" "$WORK/probe.bin" "$WORK/probe-stop" > "$WORK/results/probe-$run.txt" &
+    PROBE=$!
+    sleep 0.5
     /usr/bin/time -f "%e %U %S %M" -o "$WORK/results/time-$run.txt" env KEHU_TRACE=1 \
         "$KEHU" flush --data "$WORK/run" --workspace load > "$WORK/results/flush-$run.txt" 2> "$WORK/results/trace-$run.txt"
+    touch "$WORK/probe-stop"
+    wait $PROBE
     read -r WALL USER SYS RSS_KB < "$WORK/results/time-$run.txt"
     EVENTS="$(sed -n 's/^flushed \([0-9]*\) inbox events.*/\1/p' "$WORK/results/flush-$run.txt")"
     {
         echo "run $run            $EVENTS events flushed in $WALL s: $(echo "scale=0; $EVENTS / $WALL" | bc) events/s"
         echo "  CPU             $USER s user + $SYS s system = $(echo "scale=2; ($USER + $SYS) * 1000000 / $EVENTS" | bc) µs per event; peak RSS $((RSS_KB / 1024)) MiB"
+        echo "  $(cat "$WORK/results/probe-$run.txt")"
         # One line per flush session: its events and the seconds since it started at each phase.
         awk '
             /trace: flush: [0-9]+ inbox entries read/ { if (line != "") print line; line = "  session" }
