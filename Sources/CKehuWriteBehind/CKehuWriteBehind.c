@@ -16,7 +16,7 @@ typedef struct PacedFile {
     sqlite3_file base;
     sqlite3_file *real;  // the wrapped VFS's file, allocated right after this struct
     int fd;              // SQLite's descriptor of the file (never closed here), or -1: not paced
-    int64_t written;     // bytes written since the current chunk began
+    int64_t written;     // page-cache bytes dirtied since the current chunk began
     int64_t low, high;   // the current chunk's byte range
     int64_t startedLow, startedHigh;  // the previous chunk, whose writeback was started
 } PacedFile;
