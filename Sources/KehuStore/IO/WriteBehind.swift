@@ -7,17 +7,19 @@ import Foundation
 /// A flush commits a segment's identity keys and links to the catalogue: tens of megabytes of
 /// WAL at its commit and the same pages again at the checkpoint, each followed by an fsync that
 /// sends all of it to the disk at once. The inbox's group commit (a few kilobytes, which every
-/// acknowledgement waits for) then queued behind that burst for up to 130 ms. The shim starts the
-/// kernel's writeback every ``chunkBytes`` written to a database or WAL file and waits for the
-/// chunk before, so the disk never holds more than two chunks of one writer's data. What is
+/// acknowledgement waits for) then queued behind that burst for up to 130-190 ms. The shim starts
+/// the kernel's writeback every ``chunkBytes`` written to a database or WAL file and waits for the
+/// chunk before, so the disk never holds more than two chunks of one file's data. Segment files
+/// are written the same way (``FileIO/writeAtomically(_:directory:name:)``). What is
 /// written, and when SQLite makes it durable, do not change: the fsyncs stay where SQLite puts
 /// them.
 ///
 /// `KEHU_SQLITE_WRITE_BEHIND=0` installs a shim that only delegates (for A/B measurements); any
 /// other number is the chunk size in KiB.
 public enum WriteBehind {
-    /// Bytes written to one file between writeback starts: 1 MiB (at 1 MiB the inbox's fsync
-    /// waited at most 6 ms beside a 100 MB write; see docs/performance.md).
+    /// Bytes written to one file between writeback starts, counted in whole pages (``dirtied``):
+    /// 1 MiB. Beside a flush, the slowest small fsync went from 178-189 ms to 60-69 ms with it
+    /// (docs/performance.md).
     public static let chunkBytes: Int64 = {
         if let text = ProcessInfo.processInfo.environment["KEHU_SQLITE_WRITE_BEHIND"], let kib = Int64(text) {
             return max(0, kib) * 1024
