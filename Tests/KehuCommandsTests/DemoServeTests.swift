@@ -12,20 +12,17 @@ struct DemoServeTests {
     @Test("demo prints the dashboard address, a read key and a one-click link that signs in; SIGINT stops it with status 0")
     func serves() async throws {
         let dir = TemporaryDirectory(prefix: "kehu-demo-serve")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try kehuExecutable())
         // Port 0: any free port, so parallel test runs never collide.
-        process.arguments = ["demo", "--data", dir.path, "--consumers", "200", "--days", "60", "--port", "0"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try ChildProcess(
+            try kehuExecutable(), ["demo", "--data", dir.path, "--consumers", "200", "--days", "60", "--port", "0"],
+            standardOutput: .pipe, standardError: .discard)
+        defer { process.send(SIGTERM) }
+        let out = process.standardOutput!
         // Read stdout until the link line arrives (at most two minutes on a loaded machine).
         var text = ""
         let deadline = Date().addingTimeInterval(120)
         while !text.contains("Ctrl-C stops the server."), Date() < deadline, process.isRunning {
-            let chunk = out.fileHandleForReading.availableData
+            let chunk = out.availableData
             if chunk.isEmpty { try await Task.sleep(for: .milliseconds(50)) } else { text += String(decoding: chunk, as: UTF8.self) }
         }
         #expect(text.contains("AIPL"), "the headline comes first")
@@ -50,10 +47,10 @@ struct DemoServeTests {
         let (_, again) = try await session.data(from: URL(string: String(link))!)
         #expect((again as? HTTPURLResponse)?.statusCode == 401)
 
-        kill(process.processIdentifier, SIGINT)
+        process.send(SIGINT)
         let stopBy = Date().addingTimeInterval(30)
         while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning && process.terminationStatus == 0)
+        #expect(process.termination == .exited(0))
     }
 
     @Test("demo --no-serve and demo --format json finish after the overview")

@@ -1,4 +1,5 @@
 import Foundation
+import KehuTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -32,26 +33,24 @@ struct CrashTestError: Error, CustomStringConvertible {
 
 /// Runs kehu, optionally sending SIGKILL after `killAfter` seconds.
 func runKehu(_ arguments: [String], killAfter: Double? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try kehuExecutable())
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let collected = OutputCollector(out: out, err: err)
+    let process = try ChildProcess(try kehuExecutable(), arguments, standardOutput: .pipe, standardError: .pipe)
+    let collected = OutputCollector(out: process.standardOutput!, err: process.standardError!)
     var killed = false
     if let killAfter {
         let deadline = Date().addingTimeInterval(killAfter)
         while process.isRunning && Date() < deadline { usleep(2_000) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             killed = true
         }
     }
-    process.waitUntilExit()
+    let termination = process.wait()
     let (stdout, stderr) = collected.finish()
-    return ProcessResult(status: killed ? -9 : process.terminationStatus, stdout: stdout, stderr: stderr, killed: killed)
+    let status: Int32 = switch termination {
+    case .exited(let status): status
+    case .signalled(let signal): -signal
+    }
+    return ProcessResult(status: status, stdout: stdout, stderr: stderr, killed: killed)
 }
 
 /// Drains both pipes on background threads so a chatty child never blocks on a full pipe.
@@ -61,15 +60,15 @@ final class OutputCollector: @unchecked Sendable {
     private var errData = Data()
     private let group = DispatchGroup()
 
-    init(out: Pipe, err: Pipe) {
+    init(out: FileHandle, err: FileHandle) {
         group.enter()
         DispatchQueue.global().async {
-            self.outData = out.fileHandleForReading.readDataToEndOfFile()
+            self.outData = out.readDataToEndOfFile()
             self.group.leave()
         }
         group.enter()
         DispatchQueue.global().async {
-            self.errData = err.fileHandleForReading.readDataToEndOfFile()
+            self.errData = err.readDataToEndOfFile()
             self.group.leave()
         }
     }

@@ -39,14 +39,10 @@ struct ServeCommandTests {
         let created = try runKehu(["keys", "create", "--role", "write", "--workspace", "shop", "--create-workspace", "--data", data])
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = Int.random(in: 20_000..<40_000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: try kehuExecutable())
-        server.arguments = ["serve", "--data", data, "--port", String(port), "--flush-interval", "3600"]
-        let err = Pipe()
-        server.standardError = err
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let server = try ChildProcess(
+            try kehuExecutable(), ["serve", "--data", data, "--port", String(port), "--flush-interval", "3600"],
+            standardOutput: .discard, standardError: .pipe)
+        defer { server.send(SIGKILL) }
 
         let base = "http://127.0.0.1:\(port)"
         var healthy = false
@@ -70,14 +66,13 @@ struct ServeCommandTests {
         #expect(try Inbox.count(in: workspace) == 3)
         #expect(try workspace.segments().isEmpty)
 
-        kill(server.processIdentifier, SIGTERM)
+        server.send(SIGTERM)
         let deadline = Date().addingTimeInterval(30)
         while server.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!server.isRunning)
-        #expect(server.terminationStatus == 0)
+        #expect(server.termination == .exited(0))
         #expect(try Inbox.count(in: workspace) == 0)
         #expect(try workspace.buildSnapshot().eventCount == 3)
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: server.standardError!.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("http.path=/v1/batch") || log.contains("/v1/batch"), "\(log)")
         #expect(!log.contains(key), "the log holds the key")
     }

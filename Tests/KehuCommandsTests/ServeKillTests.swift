@@ -16,8 +16,7 @@ import Glibc
 final class StreamedOutput: Sendable {
     private let text = Mutex("")
 
-    init(_ pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
+    init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
             while true {
                 let data = handle.availableData
@@ -43,17 +42,13 @@ final class StreamedOutput: Sendable {
 }
 
 /// `kehu serve --port 0` as a child process; returns it, its stderr and the port it listens on.
-func startServer(data: String, flushInterval: Int) async throws -> (Process, StreamedOutput, Int) {
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: try kehuExecutable())
-    server.arguments = ["serve", "--data", data, "--port", "0", "--flush-interval", String(flushInterval)]
-    let err = Pipe()
-    server.standardError = err
-    server.standardOutput = FileHandle.nullDevice
-    let output = StreamedOutput(err)
-    try server.run()
+func startServer(data: String, flushInterval: Int) async throws -> (ChildProcess, StreamedOutput, Int) {
+    let server = try ChildProcess(
+        try kehuExecutable(), ["serve", "--data", data, "--port", "0", "--flush-interval", String(flushInterval)],
+        standardOutput: .discard, standardError: .pipe)
+    let output = StreamedOutput(server.standardError!)
     guard let url = try await output.line(startingWith: "kehu serve: listening on http://127.0.0.1:", seconds: 300), let port = Int(url) else {
-        kill(server.processIdentifier, SIGKILL)
+        server.send(SIGKILL)
         throw CrashTestError("kehu serve did not say which port it listens on: \(output.value)")
     }
     return (server, output, port)
@@ -94,7 +89,7 @@ struct ServeKillTests {
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // A flush every second, so the kill can also land in the middle of a flush.
         let (server, log, port) = try await startServer(data: data, flushInterval: 1)
-        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        defer { server.send(SIGKILL) }
 
         let acknowledged = Acknowledged()
         let configuration = URLSessionConfiguration.ephemeral
@@ -138,11 +133,10 @@ struct ServeKillTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<700)))
-            kill(server.processIdentifier, SIGKILL)
+            server.send(SIGKILL)
             try await group.waitForAll()
         }
-        server.waitUntilExit()
-        #expect(server.terminationReason == .uncaughtSignal)
+        #expect(await server.exited() == .signalled(SIGKILL))
         let acked = acknowledged.all
         #expect(acked.count >= 60 * 50, "the load did not get going: \(log.value.suffix(2_000))")
         #expect(acknowledged.failedRequests == senders, "every sender stops at the kill (and only then)")
@@ -150,9 +144,8 @@ struct ServeKillTests {
         // Restart: the server flushes what the killed one left in the inbox before it listens.
         // Then a graceful stop.
         let (restarted, restartLog, _) = try await startServer(data: data, flushInterval: 3_600)
-        kill(restarted.processIdentifier, SIGTERM)
-        restarted.waitUntilExit()
-        #expect(restarted.terminationStatus == 0, "\(restartLog.value.suffix(2_000))")
+        restarted.send(SIGTERM)
+        #expect(await restarted.exited() == .exited(0), "\(restartLog.value.suffix(2_000))")
 
         let workspace = try Workspace(dataDirectory: data, name: "shop", create: false)
         #expect(try Inbox.count(in: workspace) == 0)

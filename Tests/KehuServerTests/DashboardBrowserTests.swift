@@ -143,8 +143,6 @@ enum Chromium {
             try? FileManager.default.removeItem(at: profile)
             try? FileManager.default.removeItem(atPath: outputFile)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         var arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
             "--user-data-dir=\(profile.path)", "--window-size=1280,900",
@@ -152,18 +150,11 @@ enum Chromium {
         try? FileManager.default.removeItem(atPath: job.screenshot)
         // The browser's language too: date inputs show YYYY/MM/DD in Chinese.
         arguments += ["--lang=\(job.language == .zh ? "zh-CN" : "en-US")", "--screenshot=\(job.screenshot)", "--dump-dom"]
-        process.arguments = arguments + [job.url]
-        process.standardOutput = FileHandle(forWritingAtPath: outputFile)
-        process.standardError = FileHandle.nullDevice
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume()
-                return
-            }
+        // A browser that does not start leaves the output empty; the checks then fail on it.
+        if let process = try? ChildProcess(executable, arguments + [job.url], standardOutput: .file(outputFile), standardError: .discard) {
             // A browser that hangs is killed after a minute; the checks then fail on its output.
-            DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60) { process.send(SIGTERM) }
+            await process.exited()
         }
         return (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
     }

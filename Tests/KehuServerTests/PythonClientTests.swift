@@ -60,17 +60,13 @@ struct PythonClientTests {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure(description: "no Python environment at .build/test-venv: run scripts/test, which creates it and installs segment-analytics-python from PyPI")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+        let process = try ChildProcess(python, ["-c", script] + arguments, standardOutput: .pipe, standardError: .standardOutput)
+        // Read to the end first: a child blocked on a full pipe would never exit.
+        let text = await ChildProcess.text(readingToEndOf: process.standardOutput!)
+        let status: Int32 = switch await process.exited() {
+        case .exited(let status): status
+        case .signalled(let signal): 128 + signal
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if text.contains("No module named 'segment'") {
             throw Failure(description: ".build/test-venv has no segment-analytics-python: run scripts/test, or .build/test-venv/bin/pip install segment-analytics-python")
         }

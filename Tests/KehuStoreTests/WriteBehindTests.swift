@@ -52,16 +52,12 @@ struct WriteBehindTests {
             let other = try DatabaseQueue(path: ws.catalogue.path)
             _ = try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scratch") }
         }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", "-c",
+        let python = try ChildProcess("python3", [
+            "-c",
             "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT COUNT(*) FROM scratch').fetchone(); c.close()",
             ws.catalogue.path,
-        ]
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+        ])
+        #expect(python.wait() == .exited(0))
         #expect(FileManager.default.fileExists(atPath: ws.catalogue.path + "-wal"))
         try ws.catalogue.write { db in try db.execute(sql: "INSERT INTO scratch (n) VALUES (1)") }
         #expect(try ws.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scratch") } == 1)
