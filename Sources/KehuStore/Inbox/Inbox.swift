@@ -150,6 +150,13 @@ public enum Inbox {
     /// Stored entries straight into one batch (no `EventRecord` made) and their identity links,
     /// in entry order; each event's source is its entry id.
     static func batch(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?], [IdentityLinkRecord]) {
+        let (batch, links) = try batchAndLinks(of: entries)
+        return (batch, try keys(of: batch), links)
+    }
+
+    /// Stored entries straight into one batch, its key texts left as the inbox holds them
+    /// (canonical), and their identity links.
+    static func batchAndLinks(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityLinkRecord]) {
         var batch = EventBatch()
         batch.reserve(entries.reduce(0) { $0 + $1.events })
         var links: [IdentityLinkRecord] = []
@@ -161,7 +168,7 @@ public enum Inbox {
                 throw .inboxRecord(id: entry.id, reason: "\(error)")
             }
         }
-        return (batch, try keys(of: batch), links)
+        return (batch, links)
     }
 
     /// The identity key of every code of a batch's key table (canonical texts).
@@ -235,9 +242,9 @@ public enum InboxFlusher {
             session.abandon()
             return (0, 0, 0)
         }
-        let (batch, keys, linkRecords) = try Inbox.batch(of: stored)
+        let (batch, linkRecords) = try Inbox.batchAndLinks(of: stored)
         let events = batch.count
-        if events > 0 { try session.add(batch, keys: keys) }
+        if events > 0 { try session.add(canonical: batch) }
         for link in linkRecords { try session.link(link) }
         let links = linkRecords.count
         Trace.note("flush: \(events) events added", since: t0)

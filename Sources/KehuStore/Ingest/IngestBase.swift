@@ -25,6 +25,8 @@ public struct IngestBase: @unchecked Sendable {
     let nextKeyID: UInt32
     /// Stored links, packed and sorted.
     let storedLinks: [UInt64]
+    /// Canonical key texts the flushes have seen and their key ids (empty after a load).
+    var canonicalKeys = KeyTexts()
 
     /// Fingerprints stored (for diagnostics).
     public var storedEvents: Int { fingerprints.count }
@@ -69,4 +71,10 @@ public struct IngestBase: @unchecked Sendable {
             dataVersion: version, fingerprints: set, keyIDs: keyIDs, keyTypes: types, previousConsumer: previous,
             nextKeyID: maxID + 1, storedLinks: links)
     }
+}
+
+/// Key texts and the key id of each (by the text's code in `table`; code 0 unused).
+struct KeyTexts {
+    var table = StringTable()
+    var ids: [UInt32] = [0]
 }

@@ -29,8 +29,10 @@ public final class IngestSession {
     var sessionLinks: [UInt64] = []
     /// Raw key text (as the source wrote it) -> key id, across all batches of the session, so
     /// each distinct key is normalised and hashed once.
-    private var rawKeys = StringTable()
-    private var rawKeyIDs: [UInt32] = [0]
+    private var rawKeys = KeyTexts()
+    /// Canonical key text (`member:m1`, as the inbox holds it) -> key id, carried from flush to
+    /// flush in ``IngestBase``: a flush parses and looks up only the keys no earlier flush saw.
+    private var canonicalKeys: KeyTexts
     /// Rows waiting to be written as one segment.
     private var pending = SegmentColumns()
     /// Encodes, writes and fsyncs full segments on a background thread, one at a time.
@@ -72,6 +74,7 @@ public final class IngestSession {
         previousConsumer = base.previousConsumer
         nextKeyID = base.nextKeyID
         storedLinks = base.storedLinks
+        canonicalKeys = base.canonicalKeys
     }
 
     /// Adds a batch whose identity keys are given per code (index = code of `batch.keys`;
@@ -110,18 +113,39 @@ public final class IngestSession {
     public func add(
         batch: EventBatch, keyOfCode: (UInt32) throws(StoreError) -> IdentityKey
     ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
+        try add(batch: batch, texts: &rawKeys, keyOfCode: keyOfCode)
+    }
+
+    /// Adds a batch whose key texts are canonical (``IdentityKey/description``, as the inbox
+    /// holds them): a text seen by this session or an earlier flush whose base it reuses is
+    /// neither parsed nor looked up again.
+    /// - Throws: ``StoreError/invalidArgument(_:)`` for a key text that is not a valid key.
+    @discardableResult
+    public func add(canonical batch: EventBatch) throws(StoreError) -> (accepted: Int, duplicates: Int) {
+        try add(batch: batch, texts: &canonicalKeys) { code throws(StoreError) in
+            workspace.parsedKeyTexts.add(1, ordering: .relaxed)
+            guard let text = batch.keys.string(code), let key = try? IdentityKey.parse(text) else {
+                throw .invalidArgument("an inbox record has a malformed identity key")
+            }
+            return key
+        }
+    }
+
+    private func add(
+        batch: EventBatch, texts: inout KeyTexts, keyOfCode: (UInt32) throws(StoreError) -> IdentityKey
+    ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
         precondition(!finished, "the ingest session is already committed or abandoned")
         // Key id and anchor rank per batch key code.
         let codeCount = batch.keys.codeCount
         var idOfCode = [UInt32](repeating: 0, count: codeCount)
         var rankOfCode = [UInt8](repeating: .max, count: codeCount)
         for code in 1..<max(1, codeCount) {
-            let raw = batch.keys.withBytes(UInt32(code)) { rawKeys.intern($0) }
-            if Int(raw) == rawKeyIDs.count {
+            let text = batch.keys.withBytes(UInt32(code)) { texts.table.intern($0) }
+            if Int(text) == texts.ids.count {
                 let key = try keyOfCode(UInt32(code))
-                rawKeyIDs.append(keyID(for: key, firstSeen: Int64.max))
+                texts.ids.append(keyID(for: key, firstSeen: Int64.max))
             }
-            let id = rawKeyIDs[Int(raw)]
+            let id = texts.ids[Int(text)]
             idOfCode[code] = id
             rankOfCode[code] = UInt8(keyTypeOf(id).anchorRank)
         }
@@ -400,8 +424,9 @@ public final class IngestSession {
         baseAfterCommit = IngestBase(
             dataVersion: committedVersion, fingerprints: fingerprints, keyIDs: keyIDs, keyTypes: keyTypes,
             previousConsumer: resolution.consumerOfKey, nextKeyID: nextKeyID,
-            storedLinks: allLinks)
+            storedLinks: allLinks, canonicalKeys: canonicalKeys)
         keyIDs = [:]
+        canonicalKeys = KeyTexts()
         return summary
     }
 

@@ -22,6 +22,10 @@ public final class Workspace: Sendable {
     /// key (rather than reusing the previous flush's, ``IngestBase``): for tests and diagnostics.
     public var sessionsOpened: Int { openedSessions.load(ordering: .relaxed) }
     let openedSessions = Atomic<Int>(0)
+    /// Inbox key texts the flushes through this object have parsed and looked up: each distinct
+    /// text once while the flushes reuse their base (for tests and diagnostics).
+    public var keyTextsParsed: Int { parsedKeyTexts.load(ordering: .relaxed) }
+    let parsedKeyTexts = Atomic<Int>(0)
     /// What the last inbox flush through this object left for the next one.
     private let flushBase = Mutex<IngestBase?>(nil)
 
