@@ -168,6 +168,7 @@ struct InboxDatabaseTests {
         // every flush (each reads the store). Keys, links, consumers and events must be identical.
         var random = SplitMix(seed: 20261124)
         var requests: [[EventRecord]] = []
+        var links: [[IdentityLinkRecord]] = []
         var sent: [EventRecord] = []
         for r in 0..<40 {
             var records: [EventRecord] = []
@@ -188,14 +189,25 @@ struct InboxDatabaseTests {
             }
             sent += records
             requests.append(records)
+            // Identify and alias links: a unionid seen only in links (new, then known), an
+            // anonymous id of the events, sometimes the member an alias's previous id names.
+            var linked: [IdentityLinkRecord] = []
+            if random.next() % 2 == 0 {
+                let visitor = Int(random.next() % 60)
+                linked.append(IdentityLinkRecord(
+                    ts: june1 + Int64(random.next() % 1000) * 60_000, keys: ["anon:v\(visitor)", "unionid:u\(visitor % 13)"],
+                    previousID: random.next() % 3 == 0 ? "m\(visitor / 2)" : nil))
+            }
+            links.append(linked)
         }
         let reusing = TemporaryDirectory(), reading = TemporaryDirectory()
         let kept = try Workspace(dataDirectory: reusing.path, name: "brand", create: true)
         _ = try Workspace(dataDirectory: reading.path, name: "brand", create: true)
         for (r, records) in requests.enumerated() {
-            try Inbox.append(records, requestID: "r\(r)", to: kept)
+            let entry = try InboxEntry(requestID: "r\(r)", events: records, links: links[r]).encoded()
+            _ = try Inbox.write([entry], to: kept)
             let fresh = try Workspace(dataDirectory: reading.path, name: "brand", create: false)
-            try Inbox.append(records, requestID: "r\(r)", to: fresh)
+            _ = try Inbox.write([entry], to: fresh)
             if r % 3 == 2 || r == requests.count - 1 {
                 try InboxFlusher.flushAll(kept)
                 try InboxFlusher.flushAll(fresh)
@@ -203,10 +215,11 @@ struct InboxDatabaseTests {
         }
         let other = try Workspace(dataDirectory: reading.path, name: "brand", create: false)
         #expect(kept.sessionsOpened == 1)
-        // Flushes that reuse their base parse each distinct key text once, however many flushes
-        // see it; those that reload parse it again in every flush that has it.
+        // Flushes that reuse their base parse each distinct key text of the events at most once
+        // (one a link brought first is not parsed again), however many flushes see it; without
+        // the reuse it was parsed again in every flush that had it (306 times for these 92).
         let distinctKeyTexts = Set(sent.flatMap(\.keys)).count
-        #expect(kept.keyTextsParsed == distinctKeyTexts)
+        #expect(kept.keyTextsParsed > 0 && kept.keyTextsParsed <= distinctKeyTexts)
         func tables(_ ws: Workspace) throws -> [[String]] {
             try ws.catalogue.read { db in
                 [
@@ -218,6 +231,8 @@ struct InboxDatabaseTests {
         }
         #expect(try tables(kept) == tables(other))
         #expect(try tables(kept)[1].count > 10)
+        // The links' unionids are keys of consumers.
+        #expect(try kept.catalogue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_key WHERE value LIKE 'u%'") } ?? 0 > 5)
         let a = try kept.buildSnapshot(), b = try other.buildSnapshot()
         #expect(SnapshotContent(a) == SnapshotContent(b))
         // Every distinct event once.

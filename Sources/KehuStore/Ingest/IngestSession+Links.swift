@@ -9,6 +9,7 @@ extension IngestSession {
     /// - Complexity: O(keys of the record).
     public func link(_ record: IdentityLinkRecord) throws(StoreError) {
         precondition(!finished, "the ingest session is already committed or abandoned")
+        if linkKnownKeys(record) { return }
         var keys: [IdentityKey] = []
         for text in record.keys {
             guard let key = try? IdentityKey.parse(text) else {
@@ -29,6 +30,37 @@ extension IngestSession {
             if let index = newKeyIndex[id], record.ts < newKeys[index].firstSeen { newKeys[index].firstSeen = record.ts }
             if !ids.contains(id) { ids.append(id) }
         }
+        appendLinks(ids)
+        // The next record with these texts takes the fast path.
+        for (text, key) in zip(record.keys, keys) {
+            if let id = keyIDs[key] { rememberCanonical(text, id: id) }
+        }
+    }
+
+    /// Links a record whose key texts the flushes have all seen before (the usual case for a
+    /// returning consumer) by their key ids, without parsing a key; false, having done nothing,
+    /// when a text is new, or an alias's previous id is not a known member key.
+    private func linkKnownKeys(_ record: IdentityLinkRecord) -> Bool {
+        var ids: [UInt32] = []
+        ids.reserveCapacity(record.keys.count + 1)
+        for text in record.keys {
+            guard let id = knownKeyID(canonical: text) else { return false }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        if let previous = record.previousID {
+            guard let id = knownKeyID(canonical: "member:" + previous) else { return false }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        // None of these keys is new to the store, but one may be new to this session.
+        for id in ids {
+            if let index = newKeyIndex[id], record.ts < newKeys[index].firstSeen { newKeys[index].firstSeen = record.ts }
+        }
+        appendLinks(ids)
+        return true
+    }
+
+    /// Links distinct key ids to the strongest of them (nothing for fewer than two).
+    private func appendLinks(_ ids: [UInt32]) {
         guard ids.count > 1 else { return }
         let anchor = ids.min { (keyTypeOf($0).anchorRank, $0) < (keyTypeOf($1).anchorRank, $1) }!
         for id in ids {

@@ -131,6 +131,19 @@ public final class IngestSession {
         }
     }
 
+    /// The key id of a canonical key text that this session or an earlier flush whose base it
+    /// reuses has seen; nil otherwise (the key may still be known: see ``keyID(for:firstSeen:)``).
+    func knownKeyID(canonical text: String) -> UInt32? {
+        guard let code = canonicalKeys.table.code(of: text), code != 0 else { return nil }
+        return canonicalKeys.ids[Int(code)]
+    }
+
+    /// Records the key id of a canonical key text.
+    func rememberCanonical(_ text: String, id: UInt32) {
+        let code = canonicalKeys.table.intern(text)
+        if code != 0, Int(code) == canonicalKeys.ids.count { canonicalKeys.ids.append(id) }
+    }
+
     private func add(
         batch: EventBatch, texts: inout KeyTexts, keyOfCode: (UInt32) throws(StoreError) -> IdentityKey
     ) throws(StoreError) -> (accepted: Int, duplicates: Int) {
