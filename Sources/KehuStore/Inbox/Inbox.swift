@@ -40,17 +40,18 @@ public enum Inbox {
     }
 
     /// Checks that a record's keys are canonical and that phones and emails are hashed.
-    static func validate(keys: [String], what: String, requestID: String) throws(StoreError) {
+    static func validate(keys: [String], what: @autoclosure () -> String, requestID: String) throws(StoreError) {
+        // `what` ("record 17") is built only for an error: this runs for every event received.
         guard !keys.isEmpty else {
-            throw .invalidArgument("\(what) of request \(requestID) has no identity key")
+            throw .invalidArgument("\(what()) of request \(requestID) has no identity key")
         }
         for key in keys {
             guard let (type, value) = try? IdentityKey.check(key) else {
-                throw .invalidArgument("\(what) of request \(requestID) has a malformed identity key")
+                throw .invalidArgument("\(what()) of request \(requestID) has a malformed identity key")
             }
             if type.isHashedAtIngest && !isHexDigest(value) {
                 throw .invalidArgument(
-                    "\(what) of request \(requestID): \(type.name) keys must be hashed before they reach the inbox")
+                    "\(what()) of request \(requestID): \(type.name) keys must be hashed before they reach the inbox")
             }
         }
     }

@@ -34,16 +34,29 @@ enum InboxRecordCoding {
         out.append(record.kind.rawValue)
         appendVarint(record.keys.count, to: &out)
         for key in record.keys { appendString(key, to: &out) }
+        // The fields in the order of ``stringFields`` (flag bits 0-6), read directly: a lookup by
+        // `EventField` copies each string out of the record, twice per field.
+        let strings = (record.channel, record.touchpoint, record.campaign, record.content, record.sku, record.category, record.orderID)
         var flags: UInt16 = 0
-        for (bit, field) in stringFields.enumerated() where record[field] != nil { flags |= 1 << bit }
+        if strings.0 != nil { flags |= 1 << 0 }
+        if strings.1 != nil { flags |= 1 << 1 }
+        if strings.2 != nil { flags |= 1 << 2 }
+        if strings.3 != nil { flags |= 1 << 3 }
+        if strings.4 != nil { flags |= 1 << 4 }
+        if strings.5 != nil { flags |= 1 << 5 }
+        if strings.6 != nil { flags |= 1 << 6 }
         if record.amount != nil { flags |= 1 << 7 }
         if record.listPrice != nil { flags |= 1 << 8 }
         if record.quantity != nil { flags |= 1 << 9 }
         out.append(UInt8(truncatingIfNeeded: flags))
         out.append(UInt8(truncatingIfNeeded: flags >> 8))
-        for field in stringFields {
-            if let value = record[field] { appendString(value, to: &out) }
-        }
+        if let value = strings.0 { appendString(value, to: &out) }
+        if let value = strings.1 { appendString(value, to: &out) }
+        if let value = strings.2 { appendString(value, to: &out) }
+        if let value = strings.3 { appendString(value, to: &out) }
+        if let value = strings.4 { appendString(value, to: &out) }
+        if let value = strings.5 { appendString(value, to: &out) }
+        if let value = strings.6 { appendString(value, to: &out) }
         if let amount = record.amount { append(UInt64(bitPattern: amount), to: &out) }
         if let listPrice = record.listPrice { append(UInt64(bitPattern: listPrice), to: &out) }
         if let quantity = record.quantity { append(UInt64(UInt32(bitPattern: quantity)), to: &out, bytes: 4) }
@@ -131,7 +144,7 @@ enum InboxRecordCoding {
     }
 
     static func append(_ value: UInt64, to out: inout [UInt8], bytes: Int = 8) {
-        for shift in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0.prefix(bytes)) }
     }
 
     static func appendVarint(_ value: Int, to out: inout [UInt8]) {
@@ -144,8 +157,11 @@ enum InboxRecordCoding {
     }
 
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        appendVarint(text.utf8.count, to: &out)
-        out.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { utf8 in
+            appendVarint(utf8.count, to: &out)
+            out.append(contentsOf: utf8)
+        }
     }
 
     /// Reads from a byte buffer, throwing instead of reading past its end.
