@@ -41,8 +41,7 @@ struct InboxDatabaseTests {
         // entry from the inbox (as a crash there would).
         let session = try IngestSession(workspace: ws)
         let entries = try Inbox.pendingEntries(in: ws).filter { $0.id == first }
-        let (batch, keys) = try Inbox.batch(of: entries)
-        try session.add(batch, keys: keys)
+        try session.add(canonical: Inbox.batch(of: entries))
         _ = try session.commit(.init(sources: ["inbox"], read: 2, rejected: 0, inboxThrough: first))
         let rows = try ws.inbox.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") }
         #expect(rows == 2)
@@ -269,16 +268,16 @@ struct InboxDatabaseTests {
                 arguments: [InboxEntryCoding.encode(eventRecords: [json], links: [])])
         }
         let stored = try ws.inbox.read { db in try Inbox.readEntries(db, after: 0) }
-        let (direct, directKeys, directLinks) = try Inbox.batch(of: stored)
+        let (direct, directLinks) = try Inbox.batchAndLinks(of: stored)
         let pending = try Inbox.pendingEntries(in: ws)
-        let (viaRecords, recordKeys) = try Inbox.batch(of: pending)
+        let viaRecords = try Inbox.batch(of: pending)
         #expect(direct.count == viaRecords.count)
         #expect(direct.count == pending.reduce(0) { $0 + $1.events.count })
         for i in 0..<direct.count {
             #expect(direct.record(at: i) == viaRecords.record(at: i))
             #expect(direct.source[i] == viaRecords.source[i])
         }
-        #expect(directKeys == recordKeys)
+        #expect(direct.keys == viaRecords.keys)
         #expect(directLinks == pending.flatMap(\.links))
         #expect(directLinks.count == 4)
     }
@@ -345,11 +344,11 @@ struct InboxDatabaseTests {
 extension Inbox {
     /// Decoded entries as one batch through `EventRecord`s (the plain path the flush's direct
     /// decode is checked against); each event's source is its entry id.
-    static func batch(of entries: [PendingEntry]) throws -> (EventBatch, [IdentityKey?]) {
+    static func batch(of entries: [PendingEntry]) throws -> EventBatch {
         var batch = EventBatch()
         for entry in entries {
             for record in entry.events { batch.append(record, source: entry.id) }
         }
-        return (batch, try keys(of: batch))
+        return batch
     }
 }

@@ -148,15 +148,9 @@ public enum Inbox {
         try waiting(in: workspace).links
     }
 
-    /// Stored entries straight into one batch (no `EventRecord` made) and their identity links,
-    /// in entry order; each event's source is its entry id.
-    static func batch(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityKey?], [IdentityLinkRecord]) {
-        let (batch, links) = try batchAndLinks(of: entries)
-        return (batch, try keys(of: batch), links)
-    }
-
-    /// Stored entries straight into one batch, its key texts left as the inbox holds them
-    /// (canonical), and their identity links.
+    /// Stored entries straight into one batch (no `EventRecord` made), its key texts left as the
+    /// inbox holds them (canonical: ``IngestSession/add(canonical:)`` reads them), and their
+    /// identity links, in entry order; each event's source is its entry id.
     static func batchAndLinks(of entries: [StoredEntry]) throws(StoreError) -> (EventBatch, [IdentityLinkRecord]) {
         var batch = EventBatch()
         batch.reserve(entries.reduce(0) { $0 + $1.events })
@@ -170,19 +164,6 @@ public enum Inbox {
             }
         }
         return (batch, links)
-    }
-
-    /// The identity key of every code of a batch's key table (canonical texts).
-    static func keys(of batch: EventBatch) throws(StoreError) -> [IdentityKey?] {
-        var keys: [IdentityKey?] = [nil]
-        for code in 1..<max(1, batch.keys.codeCount) {
-            let text = batch.keys.string(UInt32(code))!
-            guard let key = try? IdentityKey.parse(text) else {
-                throw .invalidArgument("an inbox record has a malformed identity key")
-            }
-            keys.append(key)
-        }
-        return keys
     }
 
     /// Deletes the entries a registered segment already holds (up to the catalogue's
