@@ -196,10 +196,9 @@ public enum ReachStore {
     /// The consumer id holding each `type:value` key now (nil for a key no longer stored).
     public static func consumers(holding keys: [String], in workspace: Workspace) throws -> [UInt32?] {
         try workspace.catalogue.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT consumer_id FROM identity_key WHERE type = ? AND value = ?")
-            return try keys.map { text -> UInt32? in
+            try keys.map { text -> UInt32? in
                 guard let key = try? IdentityKey.parse(text) else { return nil }
-                return try Int64.fetchOne(statement, arguments: [Int64(key.type.rawValue), key.value]).map { UInt32($0) }
+                return try IdentityKeyIndex.find(key, db).map { UInt32($0.consumer) }
             }
         }
     }

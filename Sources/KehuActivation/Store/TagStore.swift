@@ -188,11 +188,10 @@ public struct TagStore: TagResolver {
                     """,
                 arguments: [name, description, Self.now, Self.now])
             try db.execute(sql: "DELETE FROM tag_member WHERE tag = ?", arguments: [name])
-            let find = try db.cachedStatement(sql: "SELECT id FROM identity_key WHERE type = ? AND value = ?")
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tag_member (tag, key_id) VALUES (?, ?)")
             var matched = 0
             for key in distinct {
-                guard let id = try Int64.fetchOne(find, arguments: [Int64(key.type.rawValue), key.value]) else { continue }
+                guard let id = try IdentityKeyIndex.find(key, db)?.id else { continue }
                 try insert.execute(arguments: [name, id])
                 matched += 1
             }

@@ -172,7 +172,8 @@ public struct MemberFunnel: Report, Codable, Hashable {
             try Row.fetchAll(
                 db, sql: """
                     SELECT m.key, k.consumer_id, m.joined_at, m.left_at, m.channel, m.referrer FROM member m
-                    LEFT JOIN identity_key k ON k.type = m.key_type AND k.value = m.key_value ORDER BY m.key
+                    LEFT JOIN identity_key k ON k.id = \(IdentityKeyIndex.keyIDSQL(type: "m.key_type", value: "m.key_value"))
+                    ORDER BY m.key
                     """
             ).map { row in
                 let consumer: Int64? = row[1]

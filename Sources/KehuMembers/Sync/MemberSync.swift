@@ -128,7 +128,10 @@ public enum MemberSync {
     static func memberConsumers(_ db: Database) throws -> [String: UInt32?] {
         var out: [String: UInt32?] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT m.key, k.consumer_id FROM member m LEFT JOIN identity_key k ON k.type = m.key_type AND k.value = m.key_value")
+            db, sql: """
+                SELECT m.key, k.consumer_id FROM member m
+                LEFT JOIN identity_key k ON k.id = \(IdentityKeyIndex.keyIDSQL(type: "m.key_type", value: "m.key_value"))
+                """)
         {
             let consumer: Int64? = row[1]
             out[row[0]] = consumer.map { UInt32($0) }

@@ -17,11 +17,8 @@ public struct ConsumerIdentity: Sendable, Equatable, Codable {
     /// Finds the consumer that holds `key` (already normalised and, for phones and emails, hashed).
     public static func lookup(_ key: IdentityKey, in workspace: Workspace) throws(StoreError) -> ConsumerIdentity? {
         try workspace.catalogue.read { db in
-            guard let consumer = try Int64.fetchOne(
-                db, sql: "SELECT consumer_id FROM identity_key WHERE type = ? AND value = ?",
-                arguments: [Int64(key.type.rawValue), key.value])
-            else { return nil }
-            return try keys(of: consumer, db)
+            guard let found = try IdentityKeyIndex.find(key, db) else { return nil }
+            return try keys(of: found.consumer, db)
         }
     }
 
