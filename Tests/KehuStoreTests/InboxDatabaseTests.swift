@@ -132,6 +132,27 @@ struct InboxDatabaseTests {
         #expect("\(StoreError.inboxRecord(id: id, reason: "event 1: x"))".contains("inbox entry \(id)"))
     }
 
+    /// Entries 1-3 of 1, 2 and 3 events; a flush through entry 2 in sessions of at most one entry
+    /// moves 1 + 2 = 3 events in two sessions and leaves entry 3 (3 events) waiting, as an entry
+    /// that arrives while the server's flusher runs waits for its next tick.
+    @Test("a flush moves the entries that waited when it began, and leaves later ones for the next")
+    func flushStopsAtItsStart() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        var ids: [Int64] = []
+        for n in 1...3 {
+            let events = (1...n).map { i in event("e\(n)-\(i)", june1 + Int64(i) * hour, .view, ["member:\(n)"]) }
+            ids.append(try Inbox.append(events, requestID: "r\(n)", to: ws))
+        }
+        let opened = ws.sessionsOpened
+        #expect(try InboxFlusher.flushAll(ws, batchRows: 1, through: ids[1]) == 3)
+        #expect(ws.sessionsOpened == opened + 1)  // one session opened; the second reuses its state
+        #expect(try Inbox.count(in: ws) == 3)
+        #expect(try InboxFlusher.flushAll(ws) == 3)
+        #expect(try Inbox.count(in: ws) == 0)
+        #expect(try ws.buildSnapshot().eventCount == 6)
+    }
+
     @Test("a flush reuses the state the last one left; after another writer's commit it reads the store again")
     func flushReusesItsState() throws {
         let dir = TemporaryDirectory()

@@ -96,14 +96,16 @@ public enum Inbox {
         try Setting.int(db, Setting.inboxFlushedThrough)
     }
 
-    /// Entries after `afterID`, oldest first, up to the first that brings the events read to
-    /// `maxEvents` (at least one entry when any waits).
-    static func readEntries(_ db: Database, after afterID: Int64, maxEvents: Int = .max) throws -> [StoredEntry] {
+    /// Entries after `afterID` and up to `throughID`, oldest first, up to the first that brings
+    /// the events read to `maxEvents` (at least one entry when any waits).
+    static func readEntries(
+        _ db: Database, after afterID: Int64, through throughID: Int64 = .max, maxEvents: Int = .max
+    ) throws -> [StoredEntry] {
         var entries: [StoredEntry] = []
         var events = 0
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT id, received_at, request_id, events, links, record FROM entry WHERE id > ? ORDER BY id",
-            arguments: [afterID])
+            db, sql: "SELECT id, received_at, request_id, events, links, record FROM entry WHERE id > ? AND id <= ? ORDER BY id",
+            arguments: [afterID, throughID])
         while events < maxEvents, let row = try rows.next() {
             let entry = StoredEntry(
                 id: row[0], receivedAt: row[1], requestID: row[2], events: row[3], links: row[4], record: row[5])
@@ -199,15 +201,18 @@ public enum InboxFlusher {
         try flushOnce(workspace, maxRows: maxRows).events
     }
 
-    /// One flush: events and identity links of the oldest entries move in one ingest session.
-    static func flushOnce(_ workspace: Workspace, maxRows: Int) throws(StoreError) -> (events: Int, links: Int, entries: Int) {
+    /// One flush: events and identity links of the oldest entries (up to entry `throughID`) move
+    /// in one ingest session.
+    static func flushOnce(
+        _ workspace: Workspace, maxRows: Int, throughID: Int64 = .max
+    ) throws(StoreError) -> (events: Int, links: Int, entries: Int) {
         try Inbox.moveLegacyRows(workspace)
         // A session that cannot reuse the last flush's state reads every stored fingerprint and key
         // (O(store): about half a second of CPU at 10M events), so an empty inbox, the usual case
         // for a flush timer, is checked first.
         let known = try workspace.catalogue.read { db in try Inbox.flushedThrough(db) }
         let waiting = try workspace.inbox.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE id > ?)", arguments: [known]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE id > ? AND id <= ?)", arguments: [known, throughID]) ?? false
         }
         guard waiting else {
             try Inbox.removeFlushed(workspace, through: known)
@@ -218,7 +223,9 @@ public enum InboxFlusher {
         // Read again under the writer lock: another process may have flushed meanwhile.
         let through = try workspace.catalogue.read { db in try Inbox.flushedThrough(db) }
         let t0 = ContinuousClock.now
-        let stored = try workspace.inbox.read { db in try Inbox.readEntries(db, after: through, maxEvents: maxRows) }
+        let stored = try workspace.inbox.read { db in
+            try Inbox.readEntries(db, after: through, through: throughID, maxEvents: maxRows)
+        }
         Trace.note("flush: \(stored.count) inbox entries read", since: t0)
         guard let last = stored.last else {
             session.abandon()
@@ -238,8 +245,13 @@ public enum InboxFlusher {
         return (events, links, stored.count)
     }
 
-    /// Flushes until the inbox is empty (events and identity links), up to `batchRows` events per
-    /// session; returns the events moved.
+    /// Flushes every entry the inbox holds when it starts (events and identity links), up to
+    /// `batchRows` events per session; returns the events moved. Entries that arrive meanwhile
+    /// wait for the next call: under steady load, chasing them made the server's flusher run
+    /// back to back in sessions of whatever had arrived during the last one (66 sessions of
+    /// 24,000 to 316,000 events in a minute at 100,000 events/s), and part of a session's cost
+    /// is per session (the commit's fsyncs, `OneID.resolve` over every key), so the flusher took
+    /// more CPU per event the more it chased.
     ///
     /// The default is large because part of a flush's cost is per session, not per event: the
     /// new identity keys go into a unique index on random values, whose leaf pages a session
@@ -250,9 +262,14 @@ public enum InboxFlusher {
     /// peak RSS grew from 400 to 620 MiB in the load test.
     @discardableResult
     public static func flushAll(_ workspace: Workspace, batchRows: Int = 1_000_000) throws(StoreError) -> Int {
+        try flushAll(workspace, batchRows: batchRows, through: try workspace.inbox.read { db in try workspace.inbox.lastEntryID(db) })
+    }
+
+    /// Flushes the entries up to entry `last`, in sessions of up to `batchRows` events.
+    static func flushAll(_ workspace: Workspace, batchRows: Int, through last: Int64) throws(StoreError) -> Int {
         var total = 0
         while true {
-            let moved = try flushOnce(workspace, maxRows: batchRows)
+            let moved = try flushOnce(workspace, maxRows: batchRows, throughID: last)
             total += moved.events
             if moved.entries == 0 { return total }
         }
