@@ -119,10 +119,11 @@ struct IdentityKeyIndexTests {
         #expect(IdentityKeyIndex.hash(type: 1, value: String(repeating: "ab", count: 32)) == -1_148_413_297_653_816_767)
     }
 
-    /// A catalogue of the version before the runs (unique index on identity_key (type, value))
-    /// with 1,000 keys: opening it migrates the rows unchanged, without the unique index, and files
-    /// every key in one run.
-    @Test("a catalogue from before the runs is migrated: same rows, one run, no unique index")
+    /// A catalogue of the version before the runs (unique index on identity_key (type, value),
+    /// links keyed by (a, b)) with 1,000 keys and 333 links: opening it migrates the rows
+    /// unchanged, without the unique index, files every key in one run, and keeps the links in a
+    /// table without an index.
+    @Test("a catalogue from before the runs is migrated: same keys and links, one run, no unique index")
     func migration() throws {
         let dir = TemporaryDirectory()
         let path = dir.path + "/kehu.sqlite"
@@ -136,6 +137,10 @@ struct IdentityKeyIndexTests {
                         sql: "INSERT INTO identity_key (id, type, value, consumer_id, first_seen) VALUES (?, ?, ?, ?, ?)",
                         arguments: [id, id % 8, "v\(id)", id / 3 + 1, id * 10])
                 }
+                // Links (k, k + 1) for k = 3, 6, ..., 999, inserted from the largest down.
+                for a in stride(from: 999, through: 3, by: -3) {
+                    try db.execute(sql: "INSERT INTO identity_link (a, b) VALUES (?, ?)", arguments: [a, a + 1])
+                }
             }
         }
         let catalogue = try Catalogue(path: path)
@@ -143,6 +148,10 @@ struct IdentityKeyIndexTests {
             #expect(try IdentityKeyIndex.runs(db).map(\.keys) == [1000])
             #expect(try Row.fetchAll(db, sql: "PRAGMA index_list(identity_key)").allSatisfy { ($0["unique"] as Int64) == 0 })
             #expect(try Row.fetchAll(db, sql: "PRAGMA index_list(identity_key)").map { $0["name"] as String } == ["identity_key_consumer"])
+            // The links are the same 333, appended in (a, b) order, and unindexed.
+            #expect(try Row.fetchAll(db, sql: "SELECT a, b FROM identity_link ORDER BY rowid").map { [$0[0] as Int, $0[1] as Int] }
+                == stride(from: 3, through: 999, by: 3).map { [$0, $0 + 1] })
+            #expect(try Row.fetchAll(db, sql: "PRAGMA index_list(identity_link)").isEmpty)
             let rows = try Row.fetchAll(db, sql: "SELECT id, type, value, consumer_id, first_seen FROM identity_key ORDER BY id")
             #expect(rows.count == 1000)
             for (i, row) in rows.enumerated() {

@@ -62,10 +62,13 @@ public struct IngestBase: @unchecked Sendable {
                 previous[Int(id)] = UInt32(row[3] as Int64)
                 maxID = max(maxID, id)
             }
-            let linkRows = try Row.fetchCursor(db, sql: "SELECT a, b FROM identity_link ORDER BY a, b")
+            // In the order they were stored (the table has no index: see the "v4 identity links
+            // appended" migration), sorted here.
+            let linkRows = try Row.fetchCursor(db, sql: "SELECT a, b FROM identity_link")
             while let row = try linkRows.next() {
                 links.append(UInt64(row[0] as Int64) << 32 | UInt64(row[1] as Int64))
             }
+            links.sort()
         }
         return IngestBase(
             dataVersion: version, fingerprints: set, keyIDs: keyIDs, keyTypes: types, previousConsumer: previous,
