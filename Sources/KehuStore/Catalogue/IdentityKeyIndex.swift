@@ -8,7 +8,7 @@ import KehuModel
 /// Why: key values are salted SHA-256 digests and random ids, so each commit's new keys land all
 /// over such an index, and a commit that adds more keys than the index has pages rewrites every
 /// page of it (and logs it in the WAL). Measured on a 2.4M-event inbox flush with 766,802 new keys:
-/// the unique index cost 1.65 s of the flush's 10.1 s of CPU and 246 MB of its 669 MB of writes,
+/// the unique index cost 1.8 s of the flush's 10.1 s of CPU and 246 MB of its 669 MB of writes,
 /// and both grow with the size of the table, not of the commit. A run is written in hash order at
 /// the end of `identity_key_hash` (its primary key starts with the run number), so a commit writes
 /// only its own keys' pages.
