@@ -314,8 +314,7 @@ public final class Catalogue: Sendable {
         }
         migrator.registerMigration("v4 identity links appended") { db in
             // Links were a WITHOUT ROWID table keyed by (a, b): each commit's new links landed all
-            // over that B-tree (a is often an old key), 0.8-0.9 s of a 1M-event flush's commit.
-            // Nothing looks a link up: the ingest session reads them all (and sorts them), and
+            // over that B-tree (a is often an old key). Nothing looks a link up: the ingest session reads them all (and sorts them), and
             // keeps them unique itself. Now they are appended in rowid order.
             try db.execute(sql: """
                 CREATE TABLE identity_link_new (a INTEGER NOT NULL, b INTEGER NOT NULL);
