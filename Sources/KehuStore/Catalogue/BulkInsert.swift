@@ -8,9 +8,9 @@ import GRDBSQLite
 /// must be able to undo its own earlier rows when a later one fails, so SQLite copies every page
 /// the statement touches into a statement journal first: with a unique index on random values
 /// (the identity keys and links had one each before ``IdentityKeyIndex`` and the appended links)
-/// that is most of the index, 100 rows at a time. `FAIL` stops at the failing row and keeps the earlier ones, which is all
-/// the same here: every caller inserts inside a transaction that is rolled back when anything
-/// throws. (Measured on the first session of a 2.4M-event flush, about 330,000 new keys into an
+/// that is most of the index, 100 rows at a time. `FAIL` stops at the failing row and keeps the
+/// earlier ones, which is all the same here: every caller inserts inside a transaction that is
+/// rolled back when anything throws. (Measured on the first session of a 2.4M-event flush, about 330,000 new keys into an
 /// empty table with the unique index: 3.5 s with `ABORT`, 2.3 s with `FAIL`.)
 enum BulkInsert {
     static let rowsPerStatement = 100

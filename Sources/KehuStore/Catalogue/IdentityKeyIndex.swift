@@ -109,8 +109,9 @@ public enum IdentityKeyIndex {
     static func mergeRuns(_ db: Database) throws {
         while true {
             let newest = try Row.fetchAll(db, sql: "SELECT run, keys FROM identity_key_run ORDER BY run DESC LIMIT 2")
+                .map { (run: $0[0] as Int64, keys: $0[1] as Int64) }
             guard newest.count == 2 else { return }
-            let (newer, older) = ((run: newest[0][0] as Int64, keys: newest[0][1] as Int64), (run: newest[1][0] as Int64, keys: newest[1][1] as Int64))
+            let (newer, older) = (newest[0], newest[1])
             guard 2 * newer.keys >= older.keys else { return }
             let merged = newer.run + 1
             try db.execute(
@@ -125,7 +126,7 @@ public enum IdentityKeyIndex {
         }
     }
 
-    /// The runs, oldest first, with their key counts: for tests and `kehu stats`.
+    /// The runs, oldest first, with their key counts (for tests).
     public static func runs(_ db: Database) throws -> [(run: Int64, keys: Int)] {
         try Row.fetchAll(db, sql: "SELECT run, keys FROM identity_key_run ORDER BY run").map { ($0[0], $0[1]) }
     }

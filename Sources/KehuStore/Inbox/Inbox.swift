@@ -253,13 +253,10 @@ public enum InboxFlusher {
     /// is per session (the commit's fsyncs, `OneID.resolve` over every key), so the flusher took
     /// more CPU per event the more it chased.
     ///
-    /// The default is large because part of a flush's cost is per session, not per event: the
-    /// new identity keys go into a unique index on random values, whose leaf pages a session
-    /// rewrites (and logs) once however many of its keys land in each, and `OneID.resolve`
-    /// walks every key. (In a Python replica, 500,000 new keys into a table of 2M took 5.3 s in
-    /// sessions of 250,000 and 8.1 s in sessions of 50,000; docs/performance.md has the flush's
-    /// own figures.) A session holds its events in memory: about 275 bytes per event read, so
-    /// peak RSS grew from 400 to 620 MiB in the load test.
+    /// The default is large for the same reason: `OneID.resolve` walks every stored key, and the
+    /// commit's fsyncs and the consumer-id updates of merged consumers come once per session
+    /// (docs/performance.md has the flush's figures). A session holds its events in memory:
+    /// about 275 bytes per event read, so peak RSS grew from 400 to 620 MiB in the load test.
     @discardableResult
     public static func flushAll(_ workspace: Workspace, batchRows: Int = 1_000_000) throws(StoreError) -> Int {
         try flushAll(workspace, batchRows: batchRows, through: try workspace.inbox.read { db in try workspace.inbox.lastEntryID(db) })
