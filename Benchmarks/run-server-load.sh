@@ -4,12 +4,14 @@
 # a graceful stop (the inbox is flushed) and a count of the stored events against the requests
 # answered 200.
 #
-# Usage: Benchmarks/run-server-load.sh [--duration 30] [--connections 32] [--threads 1]
+# Usage: Benchmarks/run-server-load.sh [--duration 60] [--connections 16] [--threads 1]
 #                                      [--flush-interval 5] [--work DIR] [--kill] [--no-build]
-#   --duration S        seconds of load (30)
-#   --connections N     concurrent connections (32)
-#   --threads N         wrk threads (1: one thread sends well over 1,400 requests/s, and on a
-#                       2-core machine every busy wrk thread takes CPU from the server)
+#   --duration S        seconds of load (60; the batches for it are built first, about 2 s per
+#                       second of load, and wrk holds about 50 MB per second of load)
+#   --connections N     concurrent connections (16: with 32 always waiting, a p99 under 50 ms
+#                       needs far more than 100k events/s)
+#   --threads N         wrk threads (1: one thread kept 16 connections busy at 1,270 requests/s
+#                       on 0.17 of a core; two took 0.63 of a core from the server's 2)
 #   --flush-interval S  the server's inbox flush interval (5, the default of kehu serve)
 #   --work DIR          data directory, logs and results (default $KEHU_BENCH_DIR/server, or
 #                       /tmp/kehu-bench/server); never the repository; emptied first
@@ -22,8 +24,8 @@
 # and writes it with the raw wrk output to WORK/results/.
 set -euo pipefail
 
-DURATION=30
-CONNECTIONS=32
+DURATION=60
+CONNECTIONS=16
 THREADS=1
 FLUSH=5
 BUILD=1
@@ -31,7 +33,7 @@ STOP=TERM
 WORK="${KEHU_BENCH_DIR:-/tmp/kehu-bench}/server"
 EVENTS_PER_REQUEST=100
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
