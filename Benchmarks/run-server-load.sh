@@ -99,10 +99,18 @@ say "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s against $URL/v1/batch (load av
 # consumers; each thread's first request waits until every thread's batches are built (see
 # segment_batch.lua).
 rm -rf "$WORK/ready" && mkdir -p "$WORK/ready"
-# wrk's own CPU while it sends (not while it builds its batches): it shares the 2 cores.
+# wrk's own CPU while it sends (not while it builds its batches): it shares the 2 cores. The
+# sampler starts once every thread's batches are built (at once with KEHU_LOAD_FRESH=1, which
+# builds none), and gives up if wrk has ended first or this script is gone.
+rm -f "$WORK/results/wrk-ended"
 (
-    until [ -e "$WORK/ready/ready-$THREADS" ]; do sleep 0.2; done
-    WRK=$(pgrep -n -x wrk) || exit 0
+    while :; do
+        { [ -e "$WORK/results/wrk-ended" ] || ! kill -0 $$ 2>/dev/null; } && exit 0
+        if [ "${KEHU_LOAD_FRESH:-0}" = 1 ] || [ -e "$WORK/ready/ready-$THREADS" ]; then
+            WRK=$(pgrep -n -x wrk) && break
+        fi
+        sleep 0.2
+    done
     first=$(awk '{print $14 + $15}' "/proc/$WRK/stat" 2>/dev/null) || exit 0
     last=$first
     while now=$(awk '{print $14 + $15}' "/proc/$WRK/stat" 2>/dev/null); do last=$now; sleep 0.5; done
@@ -112,6 +120,7 @@ SAMPLER=$!
 KEHU_KEY="$KEY" KEHU_LOAD_THREADS="$THREADS" KEHU_LOAD_POOL="${KEHU_LOAD_POOL:-$((DURATION * 1400 / THREADS))}" \
     KEHU_LOAD_READY_DIR="$WORK/ready" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
     -s "$REPO/Benchmarks/peers/segment_batch.lua" "$URL" | tee "$WORK/results/wrk.txt" >&2
+touch "$WORK/results/wrk-ended"
 wait $SAMPLER 2>/dev/null || true
 CPU_AFTER=$(cpu_ticks)
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -128,7 +128,7 @@ struct ActivationPagesTests {
     @Test("人群: sizes of the saved tag and audiences, an estimate by stage and channel, the overlap")
     func audiences() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await DashboardPageTests.signIn(client, fixture.aRead)
             var response = try await client.execute(uri: "/audiences", method: .get, headers: cookie)
             var html = response.text
@@ -173,7 +173,7 @@ struct ActivationPagesTests {
     @Test("人群: a mistake in the expression is a 400 with the message and a caret under the column; the form keeps it")
     func badExpression() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await DashboardPageTests.signIn(client, fixture.aRead)
             let typed = "count(cart, 30x) >= 2"
             var response = try await client.execute(uri: "/audiences?expression=" + DashboardQuery.encode(typed), method: .get, headers: cookie)
@@ -194,7 +194,7 @@ struct ActivationPagesTests {
     @Test("触达: plans with their sends, the effect of the chosen plan with intervals, sends by hour")
     func reach() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await DashboardPageTests.signIn(client, fixture.aRead)
             let response = try await client.execute(uri: "/reach", method: .get, headers: cookie)
             let html = response.text
@@ -237,7 +237,7 @@ struct ActivationPagesTests {
     @Test("会员: the recruited cohort, 招育转留赞, tiers and points in the date bar's period")
     func members() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await DashboardPageTests.signIn(client, fixture.aRead)
             let response = try await client.execute(uri: "/members", method: .get, headers: cookie)
             let html = response.text
@@ -272,7 +272,7 @@ struct ActivationPagesTests {
     @Test("nothing defined: each page is 200 and says which kehu command creates what it shows; signed out is 303")
     func emptyStates() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let b = try await DashboardPageTests.signIn(client, fixture.bRead)
             let expectations: [(String, [String])] = [
                 ("/audiences", ["还没有标签或人群", "kehu tag define", "kehu audience define", "name=\"expression\""]),

@@ -78,7 +78,7 @@ struct ActivationRoutesTests {
     func tags() async throws {
         let fixture = try ActivationData.fixture()
         #expect(try ConsumerIdentity.lookup(IdentityKey(type: .buyer, value: "tm_b4"), in: fixture.a)?.consumerID == 4)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.put, "/v1/tags/buyers", fixture.aWrite, #"{"expression": "stage in (P, L)", "description": "买过的"}"#)
             #expect(response.status == .created, "\(response.text)")
             #expect(response.json["kind"] == .string("rule") && response.json["expression"] == .string("stage in (P, L)"))
@@ -92,7 +92,7 @@ struct ActivationRoutesTests {
         // Defined through the library, as `kehu tag define` does.
         try TagStore(workspace: fixture.a).define(name: "cli_l", expression: "stage = L")
         #expect(try TagStore(workspace: fixture.a).list().map(\.name) == ["buyers", "cli_l", "加购"])
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // buyers = P or L = {c1, c4}; cli_l = {c4}; 加购 = a cart in 30 days = {c2}.
             var response = try await client.call(.get, "/v1/tags", fixture.aRead)
             #expect(response.status == .ok, "\(response.text)")
@@ -120,7 +120,7 @@ struct ActivationRoutesTests {
     @Test("tags: import keys (phones hashed as at ingest; unknown keys counted, never echoed), delete refused while used (409), then deleted")
     func importAndDelete() async throws {
         let fixture = try ActivationData.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // 6 entries: 4 valid distinct keys (c1's phone in clear, c4's buyer id, two the
             // workspace never saw) and 2 bad ones (no type; a number).
             let keys = #"["phone:13800138001", "buyer:tm_b4", "buyer:tm_unknown", "member:nobody", "bogus", 7]"#
@@ -193,7 +193,7 @@ struct ActivationRoutesTests {
     func badTag(_ index: Int) async throws {
         let request = Self.badTags[index]
         let fixture = try ActivationData.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.call(request.method, request.path, request.method == .get ? fixture.aRead : fixture.aWrite, request.body)
             #expect(response.status == request.status, "\(request.path) \(request.body): \(response.text)")
             #expect(response.errorMessage?.hasPrefix(request.message) == true, "\(request.body): \(response.errorMessage ?? response.text)")
@@ -212,7 +212,7 @@ struct ActivationRoutesTests {
         let fixture = try ActivationData.fixture()
         try TagStore(workspace: fixture.a).define(name: "buyers", expression: "stage in (P, L)")
         try TagStore(workspace: fixture.a).define(name: "加购", expression: "count(cart, 30d) >= 1")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // target = buyers {c1, c4} or 加购 {c2} = {c1, c2, c4}; interested = I or A = {c2, c3}.
             var response = try await client.call(.put, "/v1/audiences/target", fixture.aWrite, #"{"expression": "tag:buyers or tag:加购", "description": "618"}"#)
             #expect(response.status == .created && response.json["path"] == .string("/v1/audiences/target"), "\(response.text)")
@@ -281,7 +281,7 @@ struct ActivationRoutesTests {
         // The CLI's store sees the API's audience, and the API the CLI's.
         #expect(try AudienceStore(workspace: fixture.a).audience(named: "interested").expression == "stage in (I, A)")
         try AudienceStore(workspace: fixture.a).define(name: "cli", expression: "stage = L")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.call(.get, "/v1/audiences/cli", fixture.aRead)
             #expect(response.json["size"] == .number("1") && groups(response.json["byStage"]) == ["-=0", "A=0", "I=0", "P=0", "L=1"], "\(response.text)")
         }
@@ -292,7 +292,7 @@ struct ActivationRoutesTests {
         let fixture = try ActivationData.fixture()
         try AudienceStore(workspace: fixture.a).define(name: "target", expression: "stage in (I, P, L)")
         let hashedPhone = try KeyHasher(salt: fixture.a.salt).identityKey(raw: "phone:" + ActivationData.phone).value
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // target = {c1, c2, c4}: tmall buyer ids for all three.
             var response = try await client.call(.get, "/v1/audiences/target/export?channel=tmall", fixture.aWrite)
             #expect(response.status == .ok, "\(response.text)")
@@ -345,7 +345,7 @@ struct ActivationRoutesTests {
         let fixture = try ActivationData.fixture()
         try TagStore(workspace: fixture.a).define(name: "buyers", expression: "stage in (P, L)")
         try AudienceStore(workspace: fixture.a).define(name: "target", expression: "stage = L")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for (method, path) in [(HTTPRequest.Method.get, "/v1/tags"), (.get, "/v1/tags/buyers"), (.get, "/v1/audiences"), (.get, "/v1/audiences/target"),
                                    (.post, "/v1/audiences/estimate"), (.get, "/v1/audiences/target/overlap/target"),
                                    (.get, "/v1/audiences/target/export?channel=tmall"), (.get, "/v1/audiences/target/snapshots")] + Self.writes.map({ ($0.method, $0.path) }) {
@@ -365,7 +365,7 @@ struct ActivationRoutesTests {
         #expect(try AudienceStore(workspace: fixture.a).list().map(\.name) == ["target"])
         #expect(try AudienceStore(workspace: fixture.a).snapshots().isEmpty)
         // With a write key the same requests succeed: the 403s above were about the role only.
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for write in Self.writes {
                 let response = try await client.call(write.method, write.path, fixture.aWrite, write.body.isEmpty ? nil : write.body)
                 #expect(response.status.code < 300, "\(write.method) \(write.path): \(response.text)")
@@ -378,7 +378,7 @@ struct ActivationRoutesTests {
         let fixture = try ActivationData.fixture(withB: true)
         try TagStore(workspace: fixture.a).define(name: "buyers", expression: "stage in (P, L)")
         try AudienceStore(workspace: fixture.a).define(name: "target", expression: "tag:buyers")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.get, "/v1/tags", fixture.bRead)
             #expect(response.status == .ok && response.json["tags"] == .array([]), "\(response.text)")
             response = try await client.call(.get, "/v1/audiences", fixture.bRead)

@@ -36,7 +36,7 @@ struct AuthTests {
         #expect(try APIKeyStore.revoke(prefix: revoked.prefix, in: fixture.a))
         let unknown = APIKey.generate(workspace: "brand_a")
         let missingWorkspace = APIKey.generate(workspace: "nobody")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(uri: "/v1/batch", method: .post, body: buffer(#"{"batch": []}"#))
             #expect(response.status == .unauthorized)
             #expect(response.headers[.wwwAuthenticate]?.contains("Basic") == true)
@@ -82,7 +82,7 @@ struct AuthTests {
         ]
         let fixture = try ServerFixture(aRecords: aRecords, bRecords: bRecords)
         let forged = APIKey(workspace: "brand-b", secret: fixture.aWrite.secret)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(uri: "/v1/track", method: .post, headers: basic(forged), body: buffer(Self.view))
             #expect(response.status == .unauthorized)
             response = try await client.execute(uri: "/v1/analyses/aipl?as-of=2026-06-18", method: .get, headers: bearer(forged))
@@ -110,7 +110,7 @@ struct RequestLogTests {
     func logLines() async throws {
         let fixture = try ServerFixture()
         let log = LogCapture()
-        try await fixture.test(log: log) { client in
+        try await fixture.withClient(log: log) { client in
             let body = #"{"event": "Product Viewed", "userId": "u1", "context": {"traits": {"phone": "13800138000", "email": "x@y.cn"}}, "properties": {"channel": "jd"}}"#
             var response = try await client.execute(uri: "/v1/track", method: .post, headers: basic(fixture.aWrite), body: buffer(body))
             #expect(response.status == .ok)

@@ -48,7 +48,7 @@ struct CompressionTests {
     func accepted() async throws {
         let fixture = try ServerFixture()
         let plain = Array(Self.batch.utf8)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for (encoding, body) in [("gzip", compress(plain)), ("x-gzip", compress(plain)), ("deflate", compress(plain, gzip: false)), ("GZIP", compress(plain))] {
                 let response = try await client.execute(
                     uri: "/v1/batch", method: .post, headers: headers(fixture.aWrite, encoding: encoding), body: ByteBuffer(bytes: body))
@@ -79,7 +79,7 @@ struct CompressionTests {
         #expect(bomb.count < 4_096)
         // Exactly the limit once inflated: accepted.
         let fits = compress(Array(Self.batch.utf8) + [UInt8](repeating: 0x20, count: 4_096 - Self.batch.utf8.count))
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(
                 uri: "/v1/batch", method: .post, headers: headers(fixture.aWrite, encoding: "gzip"), body: ByteBuffer(bytes: bomb))
             #expect(response.status == .contentTooLarge)
@@ -104,7 +104,7 @@ struct CompressionTests {
     func corrupt() async throws {
         let fixture = try ServerFixture()
         let good = compress(Array(Self.batch.utf8))
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(
                 uri: "/v1/batch", method: .post, headers: headers(fixture.aWrite, encoding: "gzip"), body: buffer(Self.batch))
             #expect(response.status == .badRequest)

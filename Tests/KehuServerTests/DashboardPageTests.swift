@@ -39,7 +39,7 @@ struct DashboardPageTests {
     @Test("signed out, every page redirects to the sign-in form in its language")
     func signedOut() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for page in DashboardPage.allCases where page != .overview {
                 var response = try await client.execute(uri: page.path, method: .get)
                 #expect(response.status == .seeOther && response.headers[.location] == "/?lang=zh", "\(page)")
@@ -54,7 +54,7 @@ struct DashboardPageTests {
     @Test("signed in, every page in both languages is 200 with its charts, the navigation and no error")
     func everyPage() async throws {
         let fixture = try Self.generatedFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await Self.signIn(client, fixture.aRead)
             for language in ChartLanguage.allCases {
                 for page in DashboardPage.allCases {
@@ -77,7 +77,7 @@ struct DashboardPageTests {
     @Test("the date bar's values ride along every navigation link; the language switch keeps the page's own parameters")
     func datesCarried() async throws {
         let fixture = try Self.generatedFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await Self.signIn(client, fixture.aRead)
             var response = try await client.execute(uri: "/?as-of=2026-11-15&from=2026-11-01&to=2026-11-11", method: .get, headers: cookie)
             #expect(response.status == .ok)
@@ -100,7 +100,7 @@ struct DashboardPageTests {
     @Test("bad parameters show a readable message in the page (400), never JSON or a trace; the form stays")
     func badParameters() async throws {
         let fixture = try Self.generatedFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await Self.signIn(client, fixture.aRead)
             let cases: [(uri: String, message: String)] = [
                 ("/?as-of=june", "as-of &#39;june&#39;"),
@@ -132,7 +132,7 @@ struct DashboardPageTests {
     @Test("an empty workspace shows 暂无数据 with how to ingest on every page; B's session never sees A's data")
     func emptyAndIsolated() async throws {
         let fixture = try Self.generatedFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let b = try await Self.signIn(client, fixture.bRead)
             for page in DashboardPage.allCases {
                 let response = try await client.execute(uri: page.path, method: .get, headers: b)
@@ -157,7 +157,7 @@ struct DashboardPageTests {
         // AOV = 41,135 / 2 = 20,567.5 -> ¥205.68 (half up). Consumers: c1, c2, c3 (unionid and
         // member linked on one event), c4 = 4.
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await Self.signIn(client, fixture.aRead)
             let response = try await client.execute(uri: "/", method: .get, headers: cookie)
             let html = response.text
@@ -174,7 +174,7 @@ struct DashboardPageTests {
     @Test("a page drawn once per snapshot and query: the same view again is the same page; new data draws it anew")
     func cachedPages() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let cookie = try await Self.signIn(client, fixture.aRead)
             let first = try await client.execute(uri: "/", method: .get, headers: cookie).text
             let again = try await client.execute(uri: "/", method: .get, headers: cookie).text
@@ -222,7 +222,7 @@ struct DashboardPageTests {
     @Test("on a simulated brand the overview's GMV is the visitors analysis' GMV, in 万 (zh) and K (en)")
     func generatedOverview() async throws {
         let fixture = try Self.generatedFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let api = try await client.execute(uri: "/v1/analyses/visitors", method: .get, headers: bearer(fixture.aRead))
             guard case .number(let text)? = api.json["totalGmvFen"], let gmv = Int64(text) else {
                 Issue.record("no totalGmvFen: \(api.text.prefix(300))")
@@ -247,7 +247,7 @@ struct DashboardPageTests {
     func signInLinks() async throws {
         let fixture = try Self.generatedFixture()
         let log = LogCapture()
-        try await fixture.test(log: log) { client in
+        try await fixture.withClient(log: log) { client in
             let token = fixture.links.mint(for: fixture.aRead)
             #expect(token.count == 32 && token.allSatisfy(\.isHexDigit))
             var response = try await client.execute(uri: SignInLinks.path(token: token, next: "/rfm?lang=en"), method: .get)

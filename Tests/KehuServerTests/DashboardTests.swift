@@ -16,7 +16,7 @@ struct DashboardTests {
     @Test("without a session / is the sign-in form (Chinese by default, English with ?lang=en); analysis pages redirect to it")
     func signedOut() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(uri: "/", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -35,7 +35,7 @@ struct DashboardTests {
     @Test("signing in with a read key sets an HttpOnly SameSite=Lax cookie; pages then show the workspace and its analyses; sign-out ends it")
     func signIn() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(
                 uri: "/session", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: form(fixture.aRead.text))
             #expect(response.status == .seeOther)
@@ -72,7 +72,7 @@ struct DashboardTests {
     @Test("a wrong key is refused with the form again (401); B's key signs in to B's dashboard only")
     func refused() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(uri: "/session", method: .post, body: form("kh_brand_a_" + String(repeating: "0", count: 32)))
             #expect(response.status == .unauthorized && response.text.contains("name=\"key\""))
             response = try await client.execute(uri: "/session", method: .post, body: form("hello"))

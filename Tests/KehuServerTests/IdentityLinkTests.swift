@@ -32,7 +32,7 @@ struct IdentityLinkTests {
     @Test("identify: an anonymous visitor's views and the same person's later logged-in purchase become one consumer")
     func identifyJoinsAnonymousHistory() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // Visitor v1 views on 06-01 and 06-02 without signing in; member u1 buys on 06-10
             // (Order Completed: an order and a payment).
             var response = try await post(client, fixture.aWrite, [
@@ -68,7 +68,7 @@ struct IdentityLinkTests {
     @Test("alias: previousId (the anonymous id) becomes userId; an earlier userId that the workspace knows is linked as a member key")
     func alias() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await post(client, fixture.aWrite, [
                 Self.track("v-1", #""anonymousId": "v2""#, "Product Added", 3),
                 Self.track("u-1", #""userId": "u2""#, "Order Completed", 12, properties: #", "order_id": "O-2", "total": 88.8"#),
@@ -100,7 +100,7 @@ struct IdentityLinkTests {
     @Test("identify traits: phone and email are hashed before the inbox and link a later event that carries only the phone")
     func traits() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await post(client, fixture.aWrite, [
                 #"{"type": "identify", "messageId": "i-4", "userId": "u4", "timestamp": "2026-06-05T08:00:00+08:00", "traits": {"phone": "139 0000 1111", "email": "Li.Na@Example.com", "unionid": "wx-u4"}}"#,
                 Self.track("u4-v", #""userId": "u4""#, "Product Viewed", 5),
@@ -136,7 +136,7 @@ struct IdentityLinkTests {
         // Workspace a: 21 members each identified with the same anonymous id (a store's tablet)
         // and each with one view. The anon key would join 21 consumers > the guard's 20: it is
         // guarded and the 21 stay apart. Workspace b: 20 members, not over the limit: one consumer.
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for (key, members) in [(fixture.aWrite, 21), (fixture.bWrite, 20)] {
                 var messages: [String] = []
                 for m in 0..<members {
@@ -158,7 +158,7 @@ struct IdentityLinkTests {
     @Test("identify with one key is acknowledged and ignored; alias without previousId or userId is a 400 naming the field; all or nothing")
     func errors() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await post(client, fixture.aWrite, [#"{"type": "identify", "userId": "solo", "traits": {"name": "Li"}}"#])
             #expect(response.status == .ok && response.json["linked"] == .number("0"))
             #expect(response.json["ignored"]?.serializedText.contains("identify with one identity key links nothing") == true, "\(response.text)")

@@ -38,7 +38,7 @@ struct IngestionTests {
     @Test("a mixed batch maps every message type; money exact to the fen; the phone is hashed and never stored in clear")
     func mixedBatch() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/batch", method: .post, headers: basic(fixture.aWrite), body: buffer(Self.mixedBatch))
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["success"] == .bool(true))
@@ -93,7 +93,7 @@ struct IngestionTests {
     @Test("JSON numbers are read from their text: 90071992547409.93 yuan is exactly 9,007,199,254,740,993 fen (not a Double)")
     func exactMoney() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let body = """
                 {"type": "track", "event": "Order Completed", "messageId": "big", "userId": "u1", "timestamp": "2026-06-18T10:00:00+08:00",
                  "properties": {"order_id": "O-big", "total": 90071992547409.93, "price": 19.990, "channel": "tmall"}}
@@ -109,7 +109,7 @@ struct IngestionTests {
     @Test("single-message endpoints: track, page (a view), identify (a link, no event); unknown event names are ignored and reported")
     func singleEndpoints() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let track = #"{"event": "Product Added to Wishlist", "anonymousId": "a1", "messageId": "t1", "properties": {"channel": "jd"}}"#
             var response = try await client.execute(uri: "/v1/track", method: .post, headers: basic(fixture.aWrite), body: buffer(track))
             #expect(response.status == .ok && response.json["stored"] == .number("1"))
@@ -138,7 +138,7 @@ struct IngestionTests {
         let fixture = try ServerFixture()
         try #"{"events": {"Live Stream Watched": "content_view"}, "defaultChannel": "douyin"}"#
             .write(toFile: fixture.a.directory + "/" + SegmentMapping.fileName, atomically: true, encoding: .utf8)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let body = #"{"event": "Live Stream Watched", "userId": "u1", "messageId": "l1"}"#
             let response = try await client.execute(uri: "/v1/track", method: .post, headers: basic(fixture.aWrite), body: buffer(body))
             #expect(response.status == .ok, "\(response.text)")
@@ -176,7 +176,7 @@ struct IngestionTests {
     func badRequest(_ index: Int) async throws {
         let case_ = Self.badRequests[index]
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/batch", method: .post, headers: basic(fixture.aWrite), body: buffer(case_.body))
             #expect(Int(response.status.code) == case_.status, "\(case_.name): \(response.text)")
             #expect(response.json["success"] == .bool(false))
@@ -189,7 +189,7 @@ struct IngestionTests {
     @Test("limits: a body over the limit is 413, a batch over the limit is 400; nothing stored")
     func limits() async throws {
         let fixture = try ServerFixture(limits: ServerLimits(maxBodyBytes: 2_000, maxBatchLength: 3))
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let big = Self.batchOf(30, bad: #""messageId": "last""#)
             #expect(big.utf8.count > 2_000)
             var response = try await client.execute(uri: "/v1/batch", method: .post, headers: basic(fixture.aWrite), body: buffer(big))
@@ -215,7 +215,7 @@ struct IngestionTests {
     @Test("a batch re-sent with the same messageIds is stored once after the flush")
     func duplicates() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for _ in 0..<2 {
                 let response = try await client.execute(uri: "/v1/batch", method: .post, headers: basic(fixture.aWrite), body: buffer(Self.mixedBatch))
                 #expect(response.status == .ok)

@@ -41,7 +41,7 @@ struct MemberRouteTests {
     @Test("POST points: 201 posted, 200 replayed, 409 for a reused id or an overdraft, 400 for a bad body, 403 for a read key")
     func postPoints() async throws {
         let fixture = try fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let uri = "/v1/members/member:1001/points"
             let posted = try await client.execute(
                 uri: uri, method: .post, headers: bearer(fixture.aWrite), body: buffer(#"{"operation_id": "gift-1", "kind": "earn", "points": 100, "reason": "生日礼"}"#))
@@ -90,7 +90,7 @@ struct MemberRouteTests {
     @Test("GET a member and the report")
     func reads() async throws {
         let fixture = try fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let member = try await client.execute(uri: "/v1/members/member%3A1001", method: .get, headers: bearer(fixture.aRead))
             #expect(member.status == .ok)
             #expect(member.json["member"]?["balance"] == .number("128"))

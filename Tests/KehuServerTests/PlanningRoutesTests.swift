@@ -38,7 +38,7 @@ struct PlanningRoutesTests {
         // The same numbers as running plan-gap directly with costs A=2.5,I=4.
         let expected = try QueryRoutes.document(
             of: Analysis.planGap.run(try fixture.a.buildSnapshot(), Self.planArguments(costs: "A=2.5,I=4")), analysis: .planGap)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let body = #"{"name": "\#(Self.planName)", \#(Self.planFields), "costs": {"A": 2.5, "I": "4"}}"#
             let saved = try await client.execute(uri: "/v1/plans", method: .post, headers: json(fixture.aWrite), body: buffer(body))
             #expect(saved.status == .created, "\(saved.text)")
@@ -81,7 +81,7 @@ struct PlanningRoutesTests {
     @Test("plans need a write key to save and a key of the same workspace to read: B sees none of A's plans")
     func planAuthAndIsolation() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records, bRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let body = buffer(#"{"name": "p", \#(Self.planFields)}"#)
             var response = try await client.execute(uri: "/v1/plans", method: .post, headers: [.contentType: "application/json"], body: body)
             #expect(response.status == .unauthorized)
@@ -129,7 +129,7 @@ struct PlanningRoutesTests {
     func badPlan(_ index: Int) async throws {
         let (body, message) = Self.badPlans[index]
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/plans", method: .post, headers: json(fixture.aWrite), body: buffer(body))
             #expect(response.status == .badRequest, "\(body): \(response.text)")
             #expect(response.errorMessage?.contains(message) == true, "\(body): \(response.errorMessage ?? response.text)")
@@ -140,7 +140,7 @@ struct PlanningRoutesTests {
     @Test("POST /v1/campaigns defines the rhythm (phase days worked out); the report is the CLI's, with the saved plan against the harvest")
     func campaigns() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(
                 uri: "/v1/campaigns", method: .post, headers: json(fixture.aWrite), body: buffer(#"{"name": "618", "harvest": "2026-06-12..2026-06-14"}"#))
             #expect(response.status == .created, "\(response.text)")
@@ -218,7 +218,7 @@ struct PlanningRoutesTests {
     func badCampaign(_ index: Int) async throws {
         let (body, message) = Self.badCampaigns[index]
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/campaigns", method: .post, headers: json(fixture.aWrite), body: buffer(body))
             #expect(response.status == .badRequest, "\(body): \(response.text)")
             #expect(response.errorMessage?.hasPrefix(message) == true, "\(body): \(response.errorMessage ?? response.text)")
@@ -229,7 +229,7 @@ struct PlanningRoutesTests {
     @Test("campaigns: a read key cannot define; B sees none of A's; an unknown campaign is 404; a workspace without events is 400")
     func campaignAuthAndErrors() async throws {
         let fixture = try ServerFixture(aRecords: QueryTests.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let body = buffer(#"{"name": "618", "harvest": "2026-06-12..2026-06-14"}"#)
             var response = try await client.execute(uri: "/v1/campaigns", method: .post, headers: json(fixture.aRead), body: body)
             #expect(response.status == .forbidden)

@@ -34,7 +34,7 @@ struct QueryTests {
     @Test("GET /v1/analyses lists every catalogued analysis with its parameters")
     func list() async throws {
         let fixture = try ServerFixture(aRecords: Self.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/analyses", method: .get, headers: bearer(fixture.aRead))
             #expect(response.status == .ok)
             guard case .array(let listed)? = response.json["analyses"] else {
@@ -67,7 +67,7 @@ struct QueryTests {
         let query = arguments.sorted { $0.key < $1.key }.map { key, value in
             key + "=" + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._")))!
         }.joined(separator: "&")
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(
                 uri: "/v1/analyses/\(name)" + (query.isEmpty ? "" : "?" + query), method: .get, headers: bearer(fixture.aRead))
             #expect(response.status == .ok, "\(name): \(response.text)")
@@ -98,7 +98,7 @@ struct QueryTests {
     @Test("parameters come from the query string, with the CLI's names; bad, unknown and repeated ones are 400; an unknown analysis is 404")
     func parameters() async throws {
         let fixture = try ServerFixture(aRecords: Self.records)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             // As of 06-05 c1 has paid (P); as of 06-20 c1 has two paid orders (L, with the default
             // 2 orders in 365 days), c3 one (P), c2 and c4 are in A/I windows.
             var response = try await client.execute(uri: "/v1/analyses/aipl?as-of=2026-06-05", method: .get, headers: bearer(fixture.aRead))
@@ -138,7 +138,7 @@ struct QueryTests {
         let outside = NSTemporaryDirectory() + "kehu-outside-\(UUID().uuidString).csv"
         try "stage,share\nA,1\n".write(toFile: outside, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: outside) }
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.execute(uri: "/v1/analyses/aipl-benchmark?file=industry.csv", method: .get, headers: bearer(fixture.aRead))
             #expect(response.status == .ok, "\(response.text)")
             for (value, message) in [
@@ -159,7 +159,7 @@ struct QueryTests {
     @Test("an empty workspace: analyses answer 400 saying there is no data yet")
     func emptyWorkspace() async throws {
         let fixture = try ServerFixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.execute(uri: "/v1/analyses/aipl", method: .get, headers: bearer(fixture.aRead))
             #expect(response.status == .badRequest)
             #expect(response.errorMessage?.contains("no events yet") == true, "\(response.text)")
@@ -232,7 +232,7 @@ struct QueryTests {
             ReachPlan(name: "sync", audience: "sync", content: "c", channel: .tmall,
                       window: SendWindow(days: DayRange(try Day.parse("2026-06-16"), try Day.parse("2026-06-18")))),
             in: fixture.a)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             for operation in operations {
                 let uri = operation.path.hasPrefix("/v1/") ? operation.path.replacingOccurrences(of: "{name}", with: "sync").replacingOccurrences(of: "{other}", with: "sync") : operation.path
                 let response = try await client.execute(

@@ -23,7 +23,7 @@ struct ReachRoutesTests {
     @Test("define, list, schedule (dry run, then stored), read the sends paged and as CSV; the CLI's store holds the same plan")
     func defineAndSchedule() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.put, "/v1/reach/plans/p618", fixture.aWrite, Self.planBody)
             #expect(response.status == .created, "\(response.text)")
             #expect(response.json["plan"]?["holdoutShare"] == .number("0.1") && response.json["plan"]?["seed"] == .number("9"))
@@ -92,7 +92,7 @@ struct ReachRoutesTests {
             ReachPlan(name: "cli", audience: "stage = L", content: "c", channel: .tmall,
                       window: SendWindow(days: DayRange(Day(year: 2026, month: 6, day: 30), Day(year: 2026, month: 6, day: 30))), holdoutShare: 0),
             in: fixture.a)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.call(.post, "/v1/reach/plans/cli/schedule", fixture.aWrite)
             // stage L = {c4}; 06-30 is 14 days after p618's send on 06-16, so the 1/7d cap allows it.
             #expect(response.json["scheduled"] == .number("1") && response.json["capped"] == .number("0"), "\(response.text)")
@@ -102,7 +102,7 @@ struct ReachRoutesTests {
     @Test("effect: treatment against holdout as the CLI computes it; responders-tag needs a write key and writes the tag back")
     func effect() async throws {
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.put, "/v1/reach/plans/p618", fixture.aWrite, Self.planBody)
             #expect(response.status == .created)
             response = try await client.call(.get, "/v1/reach/plans/p618/effect", fixture.aRead)
@@ -120,7 +120,7 @@ struct ReachRoutesTests {
         let snapshot = try fixture.a.buildSnapshot()
         let expected = try MemberRoutes.document(
             of: ReachEffect.compute(snapshot, plan: "p618", sends: try ReachRun.currentSends("p618", snapshot: snapshot, in: fixture.a), windowDays: 14))
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.get, "/v1/reach/plans/p618/effect", fixture.aRead)
             #expect(response.status == .ok, "\(response.text)")
             // Treatment {c1, c4}: 1 converted, 15,000 fen; holdout {c2}: 1 converted, 5,000 fen.
@@ -154,7 +154,7 @@ struct ReachRoutesTests {
         }
         // Once a send is delivered (by the CLI), the schedule and the plan stay as they are.
         try ReachStore.markDelivered(plan: "p618", consumers: [1], via: "file:test", in: fixture.a)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             var response = try await client.call(.put, "/v1/reach/plans/p618", fixture.aWrite, Self.planBody)
             #expect(response.status == .conflict && response.json["code"] == .string("already_delivered"), "\(response.text)")
             response = try await client.call(.post, "/v1/reach/plans/p618/schedule", fixture.aWrite)
@@ -184,7 +184,7 @@ struct ReachRoutesTests {
     func badPlan(_ index: Int) async throws {
         let (body, message) = Self.badPlans[index]
         let fixture = try Self.fixture()
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let response = try await client.call(.put, "/v1/reach/plans/p", fixture.aWrite, body)
             #expect(response.status == .badRequest, "\(body): \(response.text)")
             #expect(response.errorMessage?.hasPrefix(message) == true, "\(body): \(response.errorMessage ?? response.text)")
@@ -196,7 +196,7 @@ struct ReachRoutesTests {
     @Test("writes need a write key (401 without a key, 403 with a read key); B never sees or changes A's plans")
     func authAndIsolation() async throws {
         let fixture = try Self.fixture(withB: true)
-        try await fixture.test { client in
+        try await fixture.withClient { client in
             let writes: [(HTTPRequest.Method, String, String)] = [
                 (.put, "/v1/reach/plans/p618", Self.planBody), (.post, "/v1/reach/plans/p618/schedule", "{}"),
             ]

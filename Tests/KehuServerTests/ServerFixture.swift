@@ -45,7 +45,7 @@ struct ServerFixture {
     }
 
     /// Runs `body` with an in-process client (`.router` test mode).
-    func test(log: LogCapture = LogCapture(), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withClient(log: LogCapture = LogCapture(), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await app(log: log).test(.router, body)
     }
 }

@@ -10,8 +10,9 @@ import GRDBSQLite
 /// (the identity keys and links had one each before ``IdentityKeyIndex`` and the appended links)
 /// that is most of the index, 100 rows at a time. `FAIL` stops at the failing row and keeps the
 /// earlier ones, which is all the same here: every caller inserts inside a transaction that is
-/// rolled back when anything throws. (Measured on the first session of a 2.4M-event flush, about 330,000 new keys into an
-/// empty table with the unique index: 3.5 s with `ABORT`, 2.3 s with `FAIL`.)
+/// rolled back when anything throws. (Measured on the first session of a 2.4M-event flush, about
+/// 330,000 new keys into an empty table with the unique index: 3.5 s with `ABORT`, 2.3 s with
+/// `FAIL`.)
 enum BulkInsert {
     static let rowsPerStatement = 100
 }

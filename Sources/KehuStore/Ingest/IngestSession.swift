@@ -358,12 +358,11 @@ public final class IngestSession {
         let keyCount = Int(nextKeyID) - 1
         let limit = guardLimit
         let t0 = ContinuousClock.now
-        // Everything that needs no catalogue write runs before the write transaction: while it is
-        // open, every other writer of the catalogue waits (tags, audiences, the dashboard's
-        // sign-in; the inbox has its own database). The session holds the workspace's writer lock, so the next
-        // consumer id and the keys, links and consumers resolved here cannot change meanwhile.
-        // (The wait for the last segment file is inside it, behind the key inserts: it lengthens
-        // the transaction only when the file takes longer than the inserts.)
+        // Everything that needs no catalogue write runs before the write transaction, but for the
+        // wait for the last segment file (below): while it is open, every other writer of the
+        // catalogue waits (tags, audiences, the dashboard's sign-in; the inbox has its own
+        // database). The session holds the workspace's writer lock, so the next consumer id and
+        // the keys, links and consumers resolved here cannot change meanwhile.
         let next = try workspace.catalogue.read { db in UInt32(try Setting.int(db, Setting.nextConsumerID)) }
         let resolution = OneID.resolve(
             keyCount: keyCount, packedLinks: allLinks, previous: previous, nextConsumerID: max(next, 1), guardLimit: limit)
