@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "KehuIdentity", dependencies: ["KehuModel"]),
         // Segments, catalogue, inbox, compaction, snapshot.
         .target(name: "KehuStore", dependencies: [
-            "KehuModel", "KehuIdentity", "CKehuWriteBehind",
+            "KehuModel", "KehuIdentity", "CKehuWriteBehind", "CKehuPrefetch",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Analyses: pure functions of a snapshot and parameters, and the reports they return.
@@ -69,7 +69,8 @@ let package = Package(
         .target(name: "KehuCharts"),
         // BG/NBD, Gamma-Gamma, CLV.
         .target(name: "KehuPredict"),
-        // A cache prefetch hint for the activation kernels (C: Swift has no prefetch intrinsic).
+        // Cache prefetch hints for the activation kernels and the duplicate check (C: Swift has no
+        // prefetch intrinsic).
         .target(name: "CKehuPrefetch"),
         // A write-behind shim over SQLite's default VFS, so big commits reach the disk in small
         // pieces (C: it fills SQLite's VFS structs; links the system SQLite, as GRDB does).

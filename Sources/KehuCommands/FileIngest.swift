@@ -65,10 +65,19 @@ public enum FileIngest {
         var decodeSeconds = 0.0, keySeconds = 0.0, storeSeconds = 0.0, waitSeconds = 0.0
         let zone = workspace.zone
 
+        // The files' size, for the session to make room for the events they hold: estimated
+        // from the first chunk's bytes per event.
+        let totalBytes = files.reduce(Int64(0)) { $0 + (fileSize($1) ?? 0) }
+        var estimated = false
+
         func consume(_ chunk: DecodedChunk, keys: ResolvedKeys?) throws {
             outcome.read += chunk.linesRead
             outcome.rejects += chunk.rejects
             guard chunk.batch.count > 0 else { return }
+            if !estimated && chunk.bytesRead > 0 {
+                estimated = true
+                session.expect(events: Int(Double(chunk.batch.count) * Double(totalBytes) / Double(chunk.bytesRead)))
+            }
             let t0 = Date()
             var hashing = 0.0
             let (accepted, duplicates): (Int, Int)
@@ -168,6 +177,11 @@ public enum FileIngest {
         if pipelined { outcome.stages.append(("store waiting for decode", waitSeconds)) }
         outcome.stages.append(("commit", commitSeconds))
         return outcome
+    }
+
+    /// The size of a file in bytes (nil when it cannot be read).
+    private static func fileSize(_ path: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
     }
 
     /// Decode options for one file, with a progress line unless `quiet`.

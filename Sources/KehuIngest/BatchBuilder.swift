@@ -1,5 +1,11 @@
 import KehuModel
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Builds the events of one piece of input: validates a record's fields, interns its strings,
 /// appends it to columns, or records one ``Reject`` naming the first field at fault.
 ///
@@ -41,6 +47,20 @@ struct BatchBuilder {
     private var recordKeys: RawColumn<UInt32>
     private var recordKeyTexts: RawColumn<UnsafeRawBufferPointer>
     private var content: [UInt8] = []
+    /// The last key list parsed in full (its bytes, up to ``repeatCapacity``), with its keys'
+    /// codes and their places in the list: a record whose list is byte for byte the same takes
+    /// them as they are (a file sorted by consumer repeats the list from row to row).
+    private let lastKeyList = UnsafeMutableRawPointer.allocate(byteCount: BatchBuilder.repeatCapacity, alignment: 8)
+    private var lastKeyListCount = -1
+    private var lastKeys: RawColumn<UInt32>
+    private var lastKeySpans: RawColumn<Range<Int>>
+    /// Per field without a ``ShortTextCache`` (content, order_id, texts over 16 bytes): the last
+    /// text interned (up to ``repeatCapacity`` bytes, at `f * repeatCapacity`) and its code.
+    private let lastFieldTexts = UnsafeMutableRawPointer.allocate(byteCount: 7 * BatchBuilder.repeatCapacity, alignment: 8)
+    private var lastFieldCounts = (-1, -1, -1, -1, -1, -1, -1)
+    private var lastFieldCodes: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
+    /// The longest text the repeat checks remember.
+    static let repeatCapacity = 128
     /// Caches in front of the kind lookup and the low-cardinality field tables.
     private let kindCache = ShortTextCache(bits: 8)
     private let dateCache = DateCache()
@@ -72,6 +92,8 @@ struct BatchBuilder {
         keySpans = RawColumn(capacity: 16)
         recordKeys = RawColumn(capacity: 16)
         recordKeyTexts = RawColumn(capacity: 16)
+        lastKeys = RawColumn(capacity: 16)
+        lastKeySpans = RawColumn(capacity: 16)
         keys.reserveCapacity(strings: n, bytes: n * 16)
         fieldCaches = (0..<7).map { _ in ShortTextCache(bits: 11) }
         if let channel = defaultChannel, !channel.isEmpty {
@@ -128,14 +150,23 @@ struct BatchBuilder {
         recordKeyTexts.removeAll()
         let list = draft.keyList
         if let listBase = list.baseAddress, list.count > 0 {
-            var start = 0
-            while true {
-                let bar = Self.firstBar(listBase, from: start, end: list.count)
-                if let error = addKey(UnsafeRawBufferPointer(start: listBase + start, count: bar - start)) {
-                    return reject(line: line, field: "keys", reason: RawKey.reason(error))
+            if list.count == lastKeyListCount && memcmp(listBase, lastKeyList, list.count) == 0 {
+                // The same list as the last one parsed: its keys, valid and distinct, as they were.
+                for k in 0..<lastKeys.count {
+                    recordKeys.append(lastKeys[k])
+                    recordKeyTexts.append(UnsafeRawBufferPointer(rebasing: list[lastKeySpans[k]]))
                 }
-                if bar == list.count { break }
-                start = bar + 1
+            } else {
+                var start = 0
+                while true {
+                    let bar = Self.firstBar(listBase, from: start, end: list.count)
+                    if let error = addKey(UnsafeRawBufferPointer(start: listBase + start, count: bar - start)) {
+                        return reject(line: line, field: "keys", reason: RawKey.reason(error))
+                    }
+                    if bar == list.count { break }
+                    start = bar + 1
+                }
+                rememberKeyList(list)
             }
         }
         for k in 0..<keySpans.count {
@@ -226,6 +257,23 @@ struct BatchBuilder {
         keysBeforeRecord = keys.count
     }
 
+    /// Remembers a key list whose keys are all in `recordKeys` (see ``lastKeyList``).
+    private mutating func rememberKeyList(_ list: UnsafeRawBufferPointer) {
+        guard list.count <= Self.repeatCapacity, let listBase = list.baseAddress else {
+            lastKeyListCount = -1
+            return
+        }
+        lastKeyList.copyMemory(from: listBase, byteCount: list.count)
+        lastKeyListCount = list.count
+        lastKeys.removeAll()
+        lastKeySpans.removeAll()
+        for k in 0..<recordKeys.count {
+            lastKeys.append(recordKeys[k])
+            let start = recordKeyTexts[k].baseAddress! - listBase
+            lastKeySpans.append(start..<(start + recordKeyTexts[k].count))
+        }
+    }
+
     /// The offset of the first `|` in `base[from ..< end]`, or `end`; 8 bytes at a time.
     @inline(__always)
     private static func firstBar(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int {
@@ -257,6 +305,11 @@ struct BatchBuilder {
         // content and order_id have too many distinct values for a cache to pay.
         let cached = field != EventField.content.rawValue && field != EventField.orderID.rawValue && text.count <= 16
         if cached, let code = fieldCaches[field].value(text) { return code }
+        // Without a cache: the same text as this field's last one?
+        let last = lastFieldTexts + field * Self.repeatCapacity
+        if !cached && text.count == lastFieldCount(field) && memcmp(text.baseAddress!, last, text.count) == 0 {
+            return lastFieldCode(field)
+        }
         let code: UInt32
         switch field {
         case 0: code = tables.0.intern(text)
@@ -267,8 +320,52 @@ struct BatchBuilder {
         case 5: code = tables.5.intern(text)
         default: code = tables.6.intern(text)
         }
-        if cached { fieldCaches[field].store(text, code) }
+        if cached {
+            fieldCaches[field].store(text, code)
+        } else if text.count <= Self.repeatCapacity {
+            last.copyMemory(from: text.baseAddress!, byteCount: text.count)
+            setLastField(field, count: text.count, code: code)
+        }
         return code
+    }
+
+    @inline(__always)
+    private func lastFieldCount(_ field: Int) -> Int {
+        switch field {
+        case 0: lastFieldCounts.0
+        case 1: lastFieldCounts.1
+        case 2: lastFieldCounts.2
+        case 3: lastFieldCounts.3
+        case 4: lastFieldCounts.4
+        case 5: lastFieldCounts.5
+        default: lastFieldCounts.6
+        }
+    }
+
+    @inline(__always)
+    private func lastFieldCode(_ field: Int) -> UInt32 {
+        switch field {
+        case 0: lastFieldCodes.0
+        case 1: lastFieldCodes.1
+        case 2: lastFieldCodes.2
+        case 3: lastFieldCodes.3
+        case 4: lastFieldCodes.4
+        case 5: lastFieldCodes.5
+        default: lastFieldCodes.6
+        }
+    }
+
+    @inline(__always)
+    private mutating func setLastField(_ field: Int, count: Int, code: UInt32) {
+        switch field {
+        case 0: (lastFieldCounts.0, lastFieldCodes.0) = (count, code)
+        case 1: (lastFieldCounts.1, lastFieldCodes.1) = (count, code)
+        case 2: (lastFieldCounts.2, lastFieldCodes.2) = (count, code)
+        case 3: (lastFieldCounts.3, lastFieldCodes.3) = (count, code)
+        case 4: (lastFieldCounts.4, lastFieldCodes.4) = (count, code)
+        case 5: (lastFieldCounts.5, lastFieldCodes.5) = (count, code)
+        default: (lastFieldCounts.6, lastFieldCodes.6) = (count, code)
+        }
     }
 
     /// Adds one raw key (trimmed; empty elements are skipped, repeats kept once). Returns why it is invalid.
@@ -365,6 +462,10 @@ struct BatchBuilder {
         draftStorage.deallocate()
         recordKeys.free()
         recordKeyTexts.free()
+        lastKeys.free()
+        lastKeySpans.free()
+        lastKeyList.deallocate()
+        lastFieldTexts.deallocate()
         kindCache.free()
         dateCache.free()
         for cache in fieldCaches { cache.free() }

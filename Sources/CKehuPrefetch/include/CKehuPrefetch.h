@@ -9,4 +9,9 @@ static inline __attribute__((always_inline)) void kehu_prefetch(const void *addr
     __builtin_prefetch(address, 0, 3);
 }
 
+/// The same hint for a line about to be written (the duplicate check's table slots).
+static inline __attribute__((always_inline)) void kehu_prefetch_write(const void *address) {
+    __builtin_prefetch(address, 1, 3);
+}
+
 #endif

@@ -44,6 +44,7 @@ public enum Compactor {
         let consumerOfKey = try workspace.catalogue.read { db in try Catalogue.consumerOfKey(db) }
 
         var outcome = Outcome(inputSegments: 0, outputSegments: 0, rows: 0)
+        var scratch: [UInt8] = []
         for group in groups {
             let parts = try SnapshotBuilder.loadSegments(group.map { workspace.segmentPath($0.file) })
             var merged = SegmentColumns()
@@ -54,13 +55,10 @@ public enum Compactor {
                 for r in 0..<part.rowCount { merged.append(from: part, row: r, maps: maps) }
             }
             let sorted = sortedByConsumerAndTime(merged, consumerOfKey: consumerOfKey)
-            let bytes = SegmentWriter.encode(sorted)
             let name = IngestSession.newSegmentName()
-            try bytes.withUnsafeBytes { raw in
-                Result { () throws(StoreError) in
-                    try FileIO.writeAtomically(raw, directory: workspace.segmentsDirectory, name: name)
-                }
-            }.get()
+            var file = try AtomicFile(directory: workspace.segmentsDirectory, name: name)
+            let bytes = try SegmentWriter.write(sorted, to: &file, scratch: &scratch)
+            try file.commit()
             let range = sorted.timeRange!
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             try workspace.catalogue.write { db in
@@ -72,7 +70,7 @@ public enum Compactor {
                         INSERT INTO segment (file, row_count, min_ts, max_ts, bytes, level, created_at)
                         VALUES (?, ?, ?, ?, ?, 1, ?)
                         """,
-                    arguments: [name, sorted.rowCount, range.min, range.max, Int64(bytes.count), now])
+                    arguments: [name, sorted.rowCount, range.min, range.max, Int64(bytes), now])
             }
             for segment in group { try FileIO.remove(workspace.segmentPath(segment.file)) }
             try FileIO.syncDirectory(workspace.segmentsDirectory)

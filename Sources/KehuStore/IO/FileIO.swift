@@ -7,48 +7,11 @@ import Darwin
 
 /// Thin wrappers over POSIX file calls, with errors that name the path.
 enum FileIO {
-    /// Writes `bytes` to `directory/name` atomically and durably: a temporary file is written and
-    /// fsynced, renamed over the final name, and the directory is fsynced, so after a crash the
-    /// file is either absent or complete.
+    /// Writes `bytes` to `directory/name` atomically and durably (see ``AtomicFile``).
     static func writeAtomically(_ bytes: UnsafeRawBufferPointer, directory: String, name: String) throws(StoreError) {
-        let temporary = "\(directory)/.tmp-\(name)"
-        let final = "\(directory)/\(name)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
-        // Written in chunks with write-behind (``WriteBehind``), so the fsync below does not send
-        // the whole file to the disk at once, in front of the inbox's small commits.
-        let chunk = WriteBehind.chunkBytes > 0 ? Int(WriteBehind.chunkBytes) : bytes.count
-        var written = 0
-        var previousChunk = 0..<0
-        while written < bytes.count {
-            let chunkStart = written
-            let chunkEnd = min(bytes.count, written + max(chunk, 1))
-            while written < chunkEnd {
-                let n = write(fd, bytes.baseAddress! + written, chunkEnd - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let code = errno
-                    close(fd)
-                    unlink(temporary)
-                    throw .io(path: temporary, operation: "write", errno: code)
-                }
-                written += n
-            }
-            if WriteBehind.chunkBytes > 0 {
-                kehu_write_behind(
-                    fd, Int64(chunkStart), Int64(chunkEnd), Int64(previousChunk.lowerBound), Int64(previousChunk.upperBound))
-                previousChunk = chunkStart..<chunkEnd
-            }
-        }
-        guard fsync(fd) == 0 else {
-            let code = errno
-            close(fd)
-            unlink(temporary)
-            throw .io(path: temporary, operation: "fsync", errno: code)
-        }
-        close(fd)
-        guard rename(temporary, final) == 0 else { throw .io(path: final, operation: "rename", errno: errno) }
-        try syncDirectory(directory)
+        let file = try AtomicFile(directory: directory, name: name)
+        try file.append(bytes)
+        try file.commit()
     }
 
     /// fsyncs a directory so a rename or unlink in it is durable.
@@ -144,6 +107,81 @@ enum FileIO {
 
     static func remove(_ path: String) throws(StoreError) {
         if unlink(path) != 0 && errno != ENOENT { throw .io(path: path, operation: "remove", errno: errno) }
+    }
+}
+
+/// A file written atomically and durably: bytes go to a temporary file, which ``commit()``
+/// fsyncs, renames over the final name and makes durable with a directory fsync, so after a
+/// crash the file is either absent or complete. Dropped without a commit, the temporary file is
+/// removed.
+///
+/// Written with write-behind (``WriteBehind``): every ``WriteBehind/chunkBytes`` the kernel is
+/// told to start writing the chunk back and the chunk before it is waited for, so the final
+/// fsync does not send the whole file to the disk at once, in front of the inbox's small commits.
+final class AtomicFile: SegmentSink {
+    let temporary: String
+    let final: String
+    let directory: String
+    private var fd: Int32
+    /// Bytes written so far; the current write-behind chunk starts at `chunkStart`.
+    private var written = 0
+    private var chunkStart = 0
+    private var previousChunk = 0..<0
+    private let chunk = Int(WriteBehind.chunkBytes)
+
+    init(directory: String, name: String) throws(StoreError) {
+        self.directory = directory
+        temporary = "\(directory)/.tmp-\(name)"
+        final = "\(directory)/\(name)"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(temporary)
+        }
+    }
+
+    /// Appends bytes to the temporary file.
+    func append(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {
+        precondition(fd >= 0, "the file is already committed")
+        var done = 0
+        while done < bytes.count {
+            // Up to the end of the current write-behind chunk at most.
+            let piece = chunk > 0 ? min(bytes.count - done, chunkStart + chunk - written) : bytes.count - done
+            let n = write(fd, bytes.baseAddress! + done, piece)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: temporary, operation: "write", errno: errno)
+            }
+            done += n
+            written += n
+            if chunk > 0 && written - chunkStart >= chunk { startWriteBehind() }
+        }
+    }
+
+    private func startWriteBehind() {
+        kehu_write_behind(
+            fd, Int64(chunkStart), Int64(written), Int64(previousChunk.lowerBound), Int64(previousChunk.upperBound))
+        previousChunk = chunkStart..<written
+        chunkStart = written
+    }
+
+    /// Makes the file durable under its final name.
+    func commit() throws(StoreError) {
+        precondition(fd >= 0, "the file is already committed")
+        if chunk > 0 && written > chunkStart { startWriteBehind() }
+        guard fsync(fd) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
+        close(fd)
+        fd = -1
+        guard rename(temporary, final) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .io(path: final, operation: "rename", errno: code)
+        }
+        try FileIO.syncDirectory(directory)
     }
 }
 

@@ -26,6 +26,9 @@ final class BackgroundSegmentWriter: @unchecked Sendable {
     /// Every file name handed out, written or not (so an abandon removes partial work too).
     private var names: [String] = []
     private var failure: StoreError?
+    private var spare: SegmentColumns?
+    /// Narrowed code columns and dictionary offsets on their way to the file (the queue's only).
+    private var scratch: [UInt8] = []
 
     init(directory: String) { self.directory = directory }
 
@@ -38,6 +41,7 @@ final class BackgroundSegmentWriter: @unchecked Sendable {
         }
         let name = IngestSession.newSegmentName()
         lock.withLock { names.append(name) }
+        let box = ColumnsBox(columns)
         group.enter()
         queue.async { [self] in
             defer {
@@ -45,11 +49,29 @@ final class BackgroundSegmentWriter: @unchecked Sendable {
                 group.leave()
             }
             do throws(StoreError) {
-                let written = try write(columns, name: name)
-                lock.withLock { results.append(written) }
+                let written = try write(box.columns, name: name)
+                // The columns' memory goes back to the session for a later segment: taken out of
+                // the box first, so the arrays are uniquely owned and keep their capacity.
+                var spare = box.columns
+                box.columns = SegmentColumns()
+                spare.removeAll()
+                lock.withLock {
+                    results.append(written)
+                    self.spare = spare
+                }
             } catch {
                 lock.withLock { if failure == nil { failure = error } }
             }
+        }
+    }
+
+    /// Empty columns whose arrays keep the capacity of a segment already written, if any: filling
+    /// them again costs no fresh memory (a new 4M-row segment is about 230 MB the kernel must
+    /// fault in and zero).
+    func takeSpare() -> SegmentColumns? {
+        lock.withLock {
+            defer { spare = nil }
+            return spare
         }
     }
 
@@ -69,15 +91,22 @@ final class BackgroundSegmentWriter: @unchecked Sendable {
 
     private func write(_ columns: SegmentColumns, name: String) throws(StoreError) -> Written {
         let t0 = ContinuousClock.now
-        let bytes = SegmentWriter.encode(columns)
-        Trace.note("segment encode", since: t0)
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(StoreError) in try FileIO.writeAtomically(raw, directory: directory, name: name) }
-        }.get()
-        Trace.note("segment encode+write", since: t0)
+        var file = try AtomicFile(directory: directory, name: name)
+        let bytes = try SegmentWriter.write(columns, to: &file, scratch: &scratch)
+        try file.commit()
+        Trace.note("segment write", since: t0)
         let range = columns.timeRange!
-        return Written(file: name, rows: columns.rowCount, minTs: range.min, maxTs: range.max, bytes: Int64(bytes.count))
+        return Written(file: name, rows: columns.rowCount, minTs: range.min, maxTs: range.max, bytes: Int64(bytes))
     }
+}
+
+/// Columns handed to the writer's queue, which gives their memory back when written.
+///
+/// `@unchecked Sendable`: the submitting thread fills it before the queue runs, and only the queue
+/// touches it afterwards.
+private final class ColumnsBox: @unchecked Sendable {
+    var columns: SegmentColumns
+    init(_ columns: SegmentColumns) { self.columns = columns }
 }
 
 /// Stage timings on stderr when KEHU_TRACE is set, for performance work.

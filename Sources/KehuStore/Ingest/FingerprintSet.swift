@@ -1,3 +1,4 @@
+import CKehuPrefetch
 import KehuModel
 
 #if canImport(Glibc)
@@ -14,19 +15,24 @@ import Darwin
 /// A store of 10M events needs a table of 256 MB, far beyond the caches, so every probe of a new
 /// fingerprint is a cache miss (and, with 4 KiB pages, a TLB miss: in a virtual machine a page
 /// walk costs several more misses). Two things make that cheap:
-/// - ``insertAll(_:keep:)`` loads the slot of the fingerprint ``lookahead`` places ahead before
-///   it inserts the current one, so about that many misses are in flight at once instead of one;
+/// - ``insertAll(_:keep:)`` prefetches the slot of the fingerprint ``lookahead`` places ahead
+///   before it inserts the current one, so about that many misses are in flight at once instead
+///   of one (a prefetch, unlike a load, does not hold the instruction window while it waits);
 /// - on Linux a large table is 2 MiB-aligned and advised as a transparent huge page region
-///   (`MADV_HUGEPAGE`), so the whole table is covered by a few hundred TLB entries.
+///   (`MADV_HUGEPAGE`), so the whole table is covered by a few hundred TLB entries;
+/// - a file ingest reserves room for the events it expects (``reserve(_:)``, from the size of
+///   its files), so the table is not rebuilt and zeroed again as it fills.
 /// The result of every insert is exactly what inserting the fingerprints one by one gives.
 final class FingerprintSet {
     /// `2 * slots` words: slot `s` is `table[2s]` (high) and `table[2s + 1]` (low).
     private var table: UnsafeMutablePointer<UInt64>
+    /// Whether `table` is an anonymous mapping (else it is heap memory).
+    private var tableMapped: Bool
     private var mask: Int
     private var hasZero = false
     private(set) var count = 0
     /// Fingerprints whose slot is loaded ahead of their insert.
-    static let lookahead = 16
+    static let lookahead = 24
     /// Tables of at least this many bytes are advised as huge pages.
     private static let hugePageThreshold = 4 << 20
     private static let hugePage = 2 << 20
@@ -44,11 +50,11 @@ final class FingerprintSet {
     init(capacity: Int = 1024) {
         var slots = 16
         while !Self.fits(capacity, slots: slots) { slots *= 2 }
-        table = Self.allocate(words: slots * 2)
+        (table, tableMapped) = Self.allocate(words: slots * 2)
         mask = slots - 1
     }
 
-    deinit { Self.release(table, words: (mask + 1) * 2) }
+    deinit { Self.release(table, words: (mask + 1) * 2, mapped: tableMapped) }
 
     /// Makes room for `additional` more fingerprints without growing during inserts.
     func reserve(_ additional: Int) {
@@ -79,11 +85,10 @@ final class FingerprintSet {
         guard n > 0 else { return 0 }
         reserve(n)
         let ahead = Self.lookahead
-        var touched: UInt64 = 0
-        for j in 0..<min(ahead, n) { touched &+= table[2 * slot(fingerprints[j])] }
+        for j in 0..<min(ahead, n) { kehu_prefetch_write(table + 2 * slot(fingerprints[j])) }
         var fresh = 0
         for i in 0..<n {
-            if i &+ ahead < n { touched &+= table[2 * slot(fingerprints[i &+ ahead])] }
+            if i &+ ahead < n { kehu_prefetch_write(table + 2 * slot(fingerprints[i &+ ahead])) }
             let fp = fingerprints[i]
             let isNew: Bool
             if fp.high == 0 && fp.low == 0 {
@@ -98,7 +103,6 @@ final class FingerprintSet {
             keep[i] = isNew
             if isNew { fresh += 1 }
         }
-        sink = touched
         return fresh
     }
 
@@ -127,9 +131,6 @@ final class FingerprintSet {
 
     // MARK: - Internals
 
-    /// Keeps the look-ahead loads alive (the optimiser may not drop a load whose sum is stored).
-    private var sink: UInt64 = 0
-
     @inline(__always)
     private static func slot(_ h: UInt64, _ l: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (l >> 7)) }
 
@@ -156,16 +157,15 @@ final class FingerprintSet {
     private func rehash(toHold n: Int) {
         var slots = mask + 1
         while !Self.fits(n, slots: slots) { slots *= 2 }
-        let old = table, oldSlots = mask + 1
-        table = Self.allocate(words: slots * 2)
+        let old = table, oldSlots = mask + 1, oldMapped = tableMapped
+        (table, tableMapped) = Self.allocate(words: slots * 2)
         mask = slots - 1
         // Every old fingerprint is distinct, so each goes to the first free slot of its probe;
         // the slot `lookahead` entries ahead is loaded early, as in `insertAll`.
-        var touched: UInt64 = 0
         for s in 0..<oldSlots {
             if s &+ Self.lookahead < oldSlots {
                 let a = s &+ Self.lookahead
-                touched &+= table[2 * (Self.slot(old[2 * a], old[2 * a + 1]) & mask)]
+                kehu_prefetch_write(table + 2 * (Self.slot(old[2 * a], old[2 * a + 1]) & mask))
             }
             let h = old[2 * s], l = old[2 * s + 1]
             guard h != 0 || l != 0 else { continue }
@@ -174,32 +174,39 @@ final class FingerprintSet {
             table[2 * slot] = h
             table[2 * slot + 1] = l
         }
-        sink = touched
-        Self.release(old, words: oldSlots * 2)
+        Self.release(old, words: oldSlots * 2, mapped: oldMapped)
     }
 
-    /// Zeroed memory for `words` words; huge-page advised when large (Linux).
-    private static func allocate(words: Int) -> UnsafeMutablePointer<UInt64> {
+    /// Zeroed memory for `words` words. On Linux a large table is mapped anonymously (so the
+    /// kernel's zero pages are all the zeroing it needs, page by page as probes first touch them),
+    /// 2 MiB-aligned and advised as huge pages.
+    private static func allocate(words: Int) -> (UnsafeMutablePointer<UInt64>, mapped: Bool) {
         let bytes = words * 8
         #if os(Linux)
         if bytes >= hugePageThreshold {
-            var raw: UnsafeMutableRawPointer?
-            if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
+            let mapped = mmap(nil, bytes + hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let mapped, mapped != MAP_FAILED {
+                // Keep the 2 MiB-aligned part; unmap the rest on either side.
+                let start = (Int(bitPattern: mapped) + hugePage - 1) & ~(hugePage - 1)
+                let head = start - Int(bitPattern: mapped)
+                if head > 0 { munmap(mapped, head) }
+                let tail = hugePage - head
+                if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: start + bytes), tail) }
+                let raw = UnsafeMutableRawPointer(bitPattern: start)!
                 _ = madvise(raw, bytes, MADV_HUGEPAGE)
-                memset(raw, 0, bytes)
-                return raw.bindMemory(to: UInt64.self, capacity: words)
+                return (raw.bindMemory(to: UInt64.self, capacity: words), true)
             }
         }
         #endif
         let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         pointer.initialize(repeating: 0, count: words)
-        return pointer
+        return (pointer, false)
     }
 
-    private static func release(_ pointer: UnsafeMutablePointer<UInt64>, words: Int) {
+    private static func release(_ pointer: UnsafeMutablePointer<UInt64>, words: Int, mapped: Bool) {
         #if os(Linux)
-        if words * 8 >= hugePageThreshold {
-            free(pointer)
+        if mapped {
+            munmap(pointer, words * 8)
             return
         }
         #endif

@@ -77,6 +77,12 @@ public final class IngestSession {
         canonicalKeys = base.canonicalKeys
     }
 
+    /// Makes room for about `events` more events, so the duplicate check does not rebuild its
+    /// table as it fills (an estimate: more or fewer events are fine).
+    public func expect(events: Int) {
+        fingerprints.reserve(max(0, events))
+    }
+
     /// Adds a batch whose identity keys are given per code (index = code of `batch.keys`;
     /// phones and emails already hashed).
     @discardableResult
@@ -292,7 +298,7 @@ public final class IngestSession {
     private func flushPending() throws(StoreError) {
         guard pending.rowCount > 0 else { return }
         try writer.submit(pending)
-        pending = SegmentColumns()
+        pending = writer.takeSpare() ?? SegmentColumns()
     }
 
     static func newSegmentName() -> String {

@@ -35,6 +35,20 @@ public struct SegmentColumns: Sendable {
         quantity.reserveCapacity(n)
     }
 
+    /// Removes every row and dictionary, keeping the columns' capacity.
+    public mutating func removeAll() {
+        fingerprintHigh.removeAll(keepingCapacity: true)
+        fingerprintLow.removeAll(keepingCapacity: true)
+        ts.removeAll(keepingCapacity: true)
+        key.removeAll(keepingCapacity: true)
+        kind.removeAll(keepingCapacity: true)
+        for f in 0..<codes.count { codes[f].removeAll(keepingCapacity: true) }
+        tables = Array(repeating: StringTable(), count: EventField.allCases.count)
+        amount.removeAll(keepingCapacity: true)
+        listPrice.removeAll(keepingCapacity: true)
+        quantity.removeAll(keepingCapacity: true)
+    }
+
     /// Appends row `i` of a batch with its anchor key id; string codes are re-coded through `maps`.
     mutating func append(from batch: EventBatch, row i: Int, key keyID: UInt32, maps: [[UInt32]]) {
         fingerprintHigh.append(batch.fingerprint[i].high)
