@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "KehuModel"),
         // File decoders (canonical CSV/JSONL, Taobao UserBehavior, CDNOW, mapped CSV), validation, rejects.
         .target(name: "KehuIngest", dependencies: [
-            "KehuModel",
+            "KehuModel", "CKehuSIMD",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // OneID: linking identity keys into consumers, with the shared-key guard.
@@ -72,6 +72,9 @@ let package = Package(
         // Cache prefetch hints for the activation kernels and the duplicate check (C: Swift has no
         // prefetch intrinsic).
         .target(name: "CKehuPrefetch"),
+        // The CSV splitter's 64-byte comma and line-feed masks (C: SSE2 compares and movemask,
+        // which Swift's SIMD types do not expose).
+        .target(name: "CKehuSIMD"),
         // A write-behind shim over SQLite's default VFS, so big commits reach the disk in small
         // pieces (C: it fills SQLite's VFS structs; links the system SQLite, as GRDB does).
         .target(name: "CKehuWriteBehind", linkerSettings: [.linkedLibrary("sqlite3")]),

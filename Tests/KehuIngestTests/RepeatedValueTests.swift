@@ -1,6 +1,7 @@
 import Foundation
 import KehuIngest
 import KehuModel
+import KehuTesting
 import Testing
 
 /// The decoder takes a record's key list, and a content, order_id or long field value, as they
@@ -90,5 +91,53 @@ struct RepeatedValueTests {
         #expect(chunk.batch.count == 2)
         #expect(chunk.batch.record(at: 1).keys == ["member:m1", "device:d1"])
         #expect(chunk.batch.keyCodes(of: 0) == chunk.batch.keyCodes(of: 1))
+    }
+}
+
+/// Unquoted CSV is split 64 bytes at a time, then 8, then byte by byte near the input's end.
+/// Generated rows of every length (short rows with 13 commas in one 64-byte block, long ones
+/// spanning several), some with CRLF, some with a column too many or too few, the last without a
+/// line end; the second computation is the values the generator wrote.
+@Suite("Unquoted CSV rows of every length")
+struct UnquotedSplitTests {
+    @Test("each cell is exactly the text between its commas; wrong column counts are rejected on their line", arguments: [1, 2])
+    func generated(threads: Int) throws {
+        var rng = SplitMix(seed: 64)
+        func text(_ maxLength: UInt64) -> String {
+            let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+            return String((0..<Int(rng.next() % (maxLength + 1))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
+        var csv = canonicalHeader + "\n"
+        var expected: [(line: Int64, fields: [String])] = []
+        var badLines: [Int64] = []
+        let rows = 3000
+        for i in 0..<rows {
+            let line = Int64(i + 2)
+            // touchpoint, campaign, content, sku, category: 0 to 90 characters each.
+            let fields = (0..<5).map { _ in text(rng.next() % 4 == 0 ? 90 : 6) }
+            var row = "e\(i),2025-06-01T10:00:00+08:00,member:m\(rng.next() % 50),view,tmall," + fields.joined(separator: ",") + ",,,,"
+            switch rng.next() % 25 {
+            case 0:
+                row += ",extra"
+                badLines.append(line)
+            case 1:
+                row = String(row.dropLast())  // 13 cells
+                badLines.append(line)
+            default:
+                expected.append((line, fields))
+            }
+            csv += row + (i == rows - 1 ? "" : rng.next() % 5 == 0 ? "\r\n" : "\n")
+        }
+        let chunk = try decodeAll(csv, options: DecodeOptions(threads: threads, bytesPerThreadMinimum: 1))
+        #expect(chunk.rejects.map(\.line) == badLines)
+        #expect(chunk.rejects.allSatisfy { $0.field == "record" })
+        try #require(chunk.batch.count == expected.count)
+        for (i, row) in expected.enumerated() {
+            let record = chunk.batch.record(at: i)
+            let got = [record.touchpoint, record.campaign, record.content, record.sku, record.category].map { $0 ?? "" }
+            #expect(got == row.fields, "line \(row.line)")
+            #expect(chunk.batch.source[i] == row.line)
+            #expect(record.channel == "tmall")
+        }
     }
 }
