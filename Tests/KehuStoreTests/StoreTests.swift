@@ -85,6 +85,28 @@ struct StoreTests {
         #expect(try reopened.buildSnapshot().eventCount == 1)
     }
 
+    /// A session told to expect 5,000 events sizes its first segment for them (not for 16 batches
+    /// of 2), and splits segments at `segmentRows` (3,000) all the same: 3,000 + 2,000 rows.
+    @Test("a session sizes its pending segment for the events it expects")
+    func expectedEvents() throws {
+        let dir = TemporaryDirectory()
+        let ws = try Workspace(dataDirectory: dir.path, name: "brand", create: true)
+        let session = try IngestSession(workspace: ws, segmentRows: 3000)
+        session.expect(events: 5000)
+        for i in stride(from: 0, to: 5000, by: 2) {
+            let (b, keys) = batch([
+                event("e\(i)", june1 + Int64(i), .view, ["member:\(i % 9)"]),
+                event("e\(i + 1)", june1 + Int64(i + 1), .view, ["member:\(i % 9)"]),
+            ])
+            try session.add(b, keys: keys)
+            if i == 0 { #expect(session.pendingCapacity >= 3000) }
+        }
+        let summary = try session.commit(.init(sources: ["test"], read: 5000, rejected: 0))
+        #expect(summary.accepted == 5000 && summary.segments == 2)
+        #expect(try ws.segments().map(\.rowCount).sorted() == [2000, 3000])
+        #expect(try ws.buildSnapshot().eventCount == 5000)
+    }
+
     @Test("a corrupted segment is an error naming it, never data")
     func corruption() throws {
         let dir = TemporaryDirectory()

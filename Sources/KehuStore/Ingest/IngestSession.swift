@@ -81,7 +81,16 @@ public final class IngestSession {
     /// table as it fills (an estimate: more or fewer events are fine).
     public func expect(events: Int) {
         fingerprints.reserve(max(0, events))
+        expectedEvents = accepted + duplicates + max(0, events)
     }
+
+    /// Events the caller expects in all (``expect(events:)``), or 0: a pending segment is sized
+    /// for what is still to come, up to ``segmentRows``, instead of doubling as it fills (each
+    /// doubling copies the columns into fresh memory the kernel must fault in).
+    private var expectedEvents = 0
+
+    /// Rows the pending segment holds room for (tests).
+    var pendingCapacity: Int { pending.ts.capacity }
 
     /// Adds a batch whose identity keys are given per code (index = code of `batch.keys`;
     /// phones and emails already hashed).
@@ -228,8 +237,12 @@ public final class IngestSession {
         }
 
         // Column by column into the pending segment.
-        // Room for about 16 batches, or the whole segment and the batch that fills it.
-        if pending.rowCount == 0 { pending.reserve(min(segmentRows, max(fresh, 1) * 16) + 2 * fresh) }
+        // Room for about 16 batches and what the caller expects is still to come (see
+        // ``expect(events:)``), at most the whole segment and the batch that fills it.
+        if pending.rowCount == 0 {
+            let toCome = max(fresh, 1) * 16 + max(0, expectedEvents - accepted - duplicates)
+            pending.reserve(min(segmentRows, toCome) + 2 * fresh)
+        }
         if fresh == n {
             // Nothing dropped (the usual case): whole columns.
             batch.fingerprint.withUnsafeBufferPointer { fps in
