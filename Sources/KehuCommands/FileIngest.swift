@@ -19,7 +19,7 @@ public enum FileIngest {
         /// Seconds spent in each stage: decode (parsing files), keys (hashing and normalising
         /// identity keys), store (dedupe, key ids, rows queued for segment files), commit (the
         /// last segment, waiting for the segment writer, catalogue + OneID). In a pipelined run
-        /// decode and keys run on the decoding thread while store runs on the calling thread, so
+        /// decode runs on the decoding thread while keys and store run on the calling thread, so
         /// the stages overlap; "store waiting for decode" is the calling thread's idle time.
         public var stages: [(stage: String, seconds: Double)] = []
 
@@ -49,8 +49,9 @@ public enum FileIngest {
     /// Ingests `files` into `workspace` in one session and one commit.
     ///
     /// With `pipelined` (the default) a second thread decodes the files chunk by chunk (CSV
-    /// pieces on every core) and hashes each new identity key, while the calling thread adds the
-    /// previous chunk to the session; at most two decoded chunks wait between them. Without it,
+    /// pieces on every core), while the calling thread adds the previous chunk to the session
+    /// (hashing each identity key the session has not seen); at most two decoded chunks wait
+    /// between them. Decoding is the longer stage, so nothing else runs on its thread. Without it,
     /// each chunk is decoded, then added, on the calling thread. Both give the same segments,
     /// rows, rejects and counts: chunks reach the session in file order either way.
     public static func run(
@@ -70,7 +71,7 @@ public enum FileIngest {
         let totalBytes = files.reduce(Int64(0)) { $0 + (fileSize($1) ?? 0) }
         var estimated = false
 
-        func consume(_ chunk: DecodedChunk, keys: ResolvedKeys?) throws {
+        func consume(_ chunk: DecodedChunk) throws {
             outcome.read += chunk.linesRead
             outcome.rejects += chunk.rejects
             guard chunk.batch.count > 0 else { return }
@@ -80,20 +81,16 @@ public enum FileIngest {
             }
             let t0 = Date()
             var hashing = 0.0
-            let (accepted, duplicates): (Int, Int)
-            if let keys {
-                (accepted, duplicates) = try session.add(batch: chunk.batch, keyOfCode: { code throws(StoreError) in try keys.key(code) })
-            } else {
-                (accepted, duplicates) = try session.add(chunk.batch, resolve: { text throws(StoreError) in
-                    let h0 = Date()
-                    defer { hashing += Date().timeIntervalSince(h0) }
-                    do {
-                        return try hasher.identityKey(raw: text)
-                    } catch {
-                        throw .invalidArgument("an identity key the decoder accepted cannot be normalised: \(error)")
-                    }
-                })
-            }
+            // Each raw key text new to the session is normalised and hashed once.
+            let (accepted, duplicates) = try session.add(chunk.batch, resolve: { text throws(StoreError) in
+                let h0 = Date()
+                defer { hashing += Date().timeIntervalSince(h0) }
+                do {
+                    return try hasher.identityKey(raw: text)
+                } catch {
+                    throw .invalidArgument("an identity key the decoder accepted cannot be normalised: \(error)")
+                }
+            })
             keySeconds += hashing
             storeSeconds += Date().timeIntervalSince(t0) - hashing
             outcome.accepted += accepted
@@ -103,7 +100,6 @@ public enum FileIngest {
         if pipelined {
             let handoff = ChunkHandoff(capacity: 2)
             let producer = Thread {
-                var resolver = KeyResolver(hasher: hasher)
                 do {
                     for file in files {
                         let fileFormat = try format ?? (mapping != nil ? .csv : InputFormat.inferred(fromPath: file))
@@ -111,11 +107,8 @@ public enum FileIngest {
                         let decoder = try EventDecoder(path: file, format: fileFormat, options: setup.options)
                         var mark = Date()
                         while let chunk = try decoder.next() {
-                            let decoded = Date()
-                            let keys = resolver.resolve(chunk.batch.keys)
-                            let resolved = Date()
-                            handoff.addTimes(decode: decoded.timeIntervalSince(mark), keys: resolved.timeIntervalSince(decoded))
-                            guard handoff.put(.chunk(chunk, keys)) else { break }
+                            handoff.addDecodeTime(Date().timeIntervalSince(mark))
+                            guard handoff.put(.chunk(chunk)) else { break }
                             mark = Date()
                         }
                         setup.progress?.finish()
@@ -138,14 +131,14 @@ public enum FileIngest {
                 let item = handoff.take()
                 waitSeconds += Date().timeIntervalSince(w0)
                 switch item {
-                case .chunk(let chunk, let keys): try consume(chunk, keys: keys)
+                case .chunk(let chunk): try consume(chunk)
                 case .end: break
                 case .failed(let error): throw error
                 }
                 if case .end = item { break }
             }
             handoff.waitForProducer()
-            (decodeSeconds, keySeconds) = handoff.times
+            decodeSeconds = handoff.decodeTime
         } else {
             for file in files {
                 let fileFormat = try format ?? (mapping != nil ? .csv : InputFormat.inferred(fromPath: file))
@@ -154,7 +147,7 @@ public enum FileIngest {
                 var mark = Date()
                 while let chunk = try decoder.next() {
                     decodeSeconds += Date().timeIntervalSince(mark)
-                    try consume(chunk, keys: nil)
+                    try consume(chunk)
                     mark = Date()
                 }
                 decodeSeconds += Date().timeIntervalSince(mark)
@@ -225,59 +218,13 @@ enum ByteCount {
     }
 }
 
-/// The identity keys of one chunk's key table, resolved on the decoding thread: `keys[code]`, or
-/// why the text of `code` could not be normalised.
-struct ResolvedKeys: Sendable {
-    var keys: [IdentityKey?]
-    var failures: [UInt32: String]
-
-    func key(_ code: UInt32) throws(StoreError) -> IdentityKey {
-        if Int(code) < keys.count, let key = keys[Int(code)] { return key }
-        let reason = failures[code] ?? "it was not resolved"
-        throw .invalidArgument("an identity key the decoder accepted cannot be normalised: \(reason)")
-    }
-}
-
-/// Normalises and hashes raw key texts once per distinct text per run (as ``IngestSession``
-/// asks for each new text once per session), on the decoding thread.
-struct KeyResolver {
-    let hasher: KeyHasher
-    private var seen = StringTable()
-    /// Per code of `seen` (index 0 unused): the key, or nil with a failure in `failures`.
-    private var resolved: [IdentityKey?] = [nil]
-    private var failures: [UInt32: String] = [:]
-
-    init(hasher: KeyHasher) { self.hasher = hasher }
-
-    /// The key of every code of `table` (index 0, the empty code, is nil).
-    /// - Complexity: O(total length of the table's strings); each new text is hashed once.
-    mutating func resolve(_ table: StringTable) -> ResolvedKeys {
-        var keys = [IdentityKey?](repeating: nil, count: max(1, table.codeCount))
-        var chunkFailures: [UInt32: String] = [:]
-        for code in 1..<max(1, table.codeCount) {
-            let known = table.withBytes(UInt32(code)) { seen.intern($0) }
-            if Int(known) == resolved.count {
-                do {
-                    resolved.append(try hasher.identityKey(raw: table.string(UInt32(code))!))
-                } catch {
-                    resolved.append(nil)
-                    failures[known] = "\(error)"
-                }
-            }
-            keys[code] = resolved[Int(known)]
-            if keys[code] == nil { chunkFailures[UInt32(code)] = failures[known] }
-        }
-        return ResolvedKeys(keys: keys, failures: chunkFailures)
-    }
-}
-
 /// Decoded chunks passed from the decoding thread to the thread that adds them to the session,
 /// in order, at most `capacity` waiting.
 ///
 /// `@unchecked Sendable`: every stored property is guarded by `condition`.
 final class ChunkHandoff: @unchecked Sendable {
     enum Item: Sendable {
-        case chunk(DecodedChunk, ResolvedKeys)
+        case chunk(DecodedChunk)
         case end
         case failed(any Error)
     }
@@ -288,7 +235,6 @@ final class ChunkHandoff: @unchecked Sendable {
     private var cancelled = false
     private var finished = false
     private var decodeSeconds = 0.0
-    private var keySeconds = 0.0
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -328,17 +274,16 @@ final class ChunkHandoff: @unchecked Sendable {
         condition.unlock()
     }
 
-    func addTimes(decode: Double, keys: Double) {
+    func addDecodeTime(_ seconds: Double) {
         condition.lock()
-        decodeSeconds += decode
-        keySeconds += keys
+        decodeSeconds += seconds
         condition.unlock()
     }
 
-    var times: (decode: Double, keys: Double) {
+    var decodeTime: Double {
         condition.lock()
         defer { condition.unlock() }
-        return (decodeSeconds, keySeconds)
+        return decodeSeconds
     }
 
     func producerFinished() {

@@ -120,8 +120,8 @@ public final class IngestSession {
 
     /// Adds a batch whose keys are resolved by code: `keyOfCode(c)` is the identity key of
     /// `batch.keys`' code `c` (normalised, phones and emails hashed). Called only for a raw key
-    /// text this session has not seen yet, so a caller may resolve the keys ahead, on another
-    /// thread (``KeyResolver`` in `FileIngest` does).
+    /// text this session has not seen yet, so a caller may also resolve the keys ahead, on
+    /// another thread.
     /// - Returns: (accepted, duplicates) of this batch.
     /// - Complexity: O(events + distinct keys), column by column.
     @discardableResult
