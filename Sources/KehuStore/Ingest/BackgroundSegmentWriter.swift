@@ -4,10 +4,11 @@ import KehuModel
 /// Writes segment files on a background thread, one at a time and in the order submitted, so
 /// encoding, `write(2)` and `fsync` overlap the next rows' dedupe and key work. At most one
 /// segment waits or is being written: ``submit(_:)`` blocks until the previous one is done, so
-/// memory stays at two segments' columns.
+/// memory stays at two segments' columns, and a written segment's columns come back empty for
+/// the session to fill again (``takeSpare()``).
 ///
-/// `@unchecked Sendable`: `results` and `failure` are guarded by `lock`; the queue runs one write
-/// at a time.
+/// `@unchecked Sendable`: `names`, `results`, `failure` and `spare` are guarded by `lock`;
+/// `scratch` is used only by the queue, which runs one write at a time.
 final class BackgroundSegmentWriter: @unchecked Sendable {
     struct Written: Sendable {
         var file: String
