@@ -100,7 +100,6 @@ struct SegmentWriterTests {
     func matchesReference(rows: Int, orders: Int) throws {
         let c = columns(rows: rows, orders: orders, seed: UInt64(rows) &+ 11)
         let reference = referenceBytes(c)
-        #expect(SegmentWriter.encode(c) == reference)
         // Through a file, as ingest writes it; and it reads back as the same columns.
         let dir = TemporaryDirectory()
         var file = try AtomicFile(directory: dir.path, name: "s.kseg")

@@ -70,7 +70,9 @@ struct WriteBehindTests {
         let dir = TemporaryDirectory()
         let bytes = (0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let before = WriteBehind.chunksStarted
-        try bytes.withUnsafeBytes { raw in try FileIO.writeAtomically(raw, directory: dir.path, name: "f.kseg") }
+        let file = try AtomicFile(directory: dir.path, name: "f.kseg")
+        try bytes.withUnsafeBytes { raw in try file.append(raw) }
+        try file.commit()
         #expect(WriteBehind.chunksStarted - before >= 4)
         #expect(try FileIO.readAll("\(dir.path)/f.kseg") == bytes)
     }

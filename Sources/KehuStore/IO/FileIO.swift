@@ -7,13 +7,6 @@ import Darwin
 
 /// Thin wrappers over POSIX file calls, with errors that name the path.
 enum FileIO {
-    /// Writes `bytes` to `directory/name` atomically and durably (see ``AtomicFile``).
-    static func writeAtomically(_ bytes: UnsafeRawBufferPointer, directory: String, name: String) throws(StoreError) {
-        let file = try AtomicFile(directory: directory, name: name)
-        try file.append(bytes)
-        try file.commit()
-    }
-
     /// fsyncs a directory so a rename or unlink in it is durable.
     static func syncDirectory(_ directory: String) throws(StoreError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

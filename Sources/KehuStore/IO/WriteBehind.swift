@@ -10,7 +10,7 @@ import Foundation
 /// acknowledgement waits for) then queued behind that burst for up to 130-190 ms. The shim starts
 /// the kernel's writeback every ``chunkBytes`` written to a database or WAL file and waits for the
 /// chunk before, so the disk never holds more than two chunks of one file's data. Segment files
-/// are written the same way (``FileIO/writeAtomically(_:directory:name:)``). What is
+/// are written the same way (``AtomicFile``). What is
 /// written, and when SQLite makes it durable, do not change: the fsyncs stay where SQLite puts
 /// them.
 ///

@@ -31,7 +31,7 @@ final class FingerprintSet {
     private var mask: Int
     private var hasZero = false
     private(set) var count = 0
-    /// Fingerprints whose slot is loaded ahead of their insert.
+    /// Fingerprints whose slot is prefetched ahead of their insert.
     static let lookahead = 24
     /// Tables of at least this many bytes are advised as huge pages.
     private static let hugePageThreshold = 4 << 20
@@ -161,7 +161,7 @@ final class FingerprintSet {
         (table, tableMapped) = Self.allocate(words: slots * 2)
         mask = slots - 1
         // Every old fingerprint is distinct, so each goes to the first free slot of its probe;
-        // the slot `lookahead` entries ahead is loaded early, as in `insertAll`.
+        // the slot `lookahead` entries ahead is prefetched, as in `insertAll`.
         for s in 0..<oldSlots {
             if s &+ Self.lookahead < oldSlots {
                 let a = s &+ Self.lookahead

@@ -1,7 +1,6 @@
 import KehuModel
 
-/// Where a segment's bytes go, in file order: an ``AtomicFile`` while ingesting or compacting,
-/// an array in ``SegmentWriter/encode(_:)``.
+/// Where a segment's bytes go, in file order: an ``AtomicFile`` when ingesting or compacting.
 protocol SegmentSink {
     mutating func append(_ bytes: UnsafeRawBufferPointer) throws(StoreError)
 }
@@ -14,15 +13,6 @@ protocol SegmentSink {
 /// dictionaries' offsets, pass through `scratch`, which the caller keeps from one segment to the
 /// next.
 enum SegmentWriter {
-    /// The complete file contents of a segment (tests, and the layout's reference).
-    /// - Complexity: O(rows + dictionary bytes).
-    static func encode(_ columns: SegmentColumns) -> [UInt8] {
-        var sink = ArraySink()
-        var scratch: [UInt8] = []
-        do { _ = try write(columns, to: &sink, scratch: &scratch) } catch { preconditionFailure("an array sink does not fail") }
-        return sink.bytes
-    }
-
     /// Writes a segment to `sink`; returns its size in bytes.
     /// - Complexity: O(rows + dictionary bytes); memory beyond the columns: `scratch`, at most
     ///   two bytes per row or eight per dictionary code.
@@ -144,13 +134,6 @@ enum SegmentWriter {
         let bytes = Array(header) + Array(directory)
         return bytes.withUnsafeBytes { SegmentFormat.checksum($0, block: 0) }
     }
-}
-
-/// A sink that keeps the bytes in memory.
-struct ArraySink: SegmentSink {
-    var bytes: [UInt8] = []
-
-    mutating func append(_ more: UnsafeRawBufferPointer) throws(StoreError) { bytes.append(contentsOf: more) }
 }
 
 extension Array {
