@@ -57,12 +57,10 @@ struct BatchBuilder {
     /// Per field without a ``ShortTextCache`` (content, order_id, texts over 16 bytes): the last
     /// text interned (up to ``repeatCapacity`` bytes, at `f * repeatCapacity`) and its code.
     private let lastFieldTexts = UnsafeMutableRawPointer.allocate(byteCount: 7 * BatchBuilder.repeatCapacity, alignment: 8)
-    /// Per field: the length of its last text (-1: none) and its code.
-    private let lastFields: UnsafeMutablePointer<(count: Int, code: UInt32)> = {
-        let fields = UnsafeMutablePointer<(count: Int, code: UInt32)>.allocate(capacity: 7)
-        fields.initialize(repeating: (-1, 0), count: 7)
-        return fields
-    }()
+    /// Lengths (-1: none) and codes of those texts, in tuples so they live in the builder itself
+    /// like `tables` (the benchmarked form; accessors below).
+    private var lastFieldCounts = (-1, -1, -1, -1, -1, -1, -1)
+    private var lastFieldCodes: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
     /// The longest text the repeat checks remember.
     static let repeatCapacity = 128
     /// Caches in front of the kind lookup and the low-cardinality field tables.
@@ -311,8 +309,8 @@ struct BatchBuilder {
         if cached, let code = fieldCaches[field].value(text) { return code }
         // Without a cache: the same text as this field's last one?
         let last = lastFieldTexts + field * Self.repeatCapacity
-        if !cached && text.count == lastFields[field].count && memcmp(text.baseAddress!, last, text.count) == 0 {
-            return lastFields[field].code
+        if !cached && text.count == lastFieldCount(field) && memcmp(text.baseAddress!, last, text.count) == 0 {
+            return lastFieldCode(field)
         }
         let code: UInt32
         switch field {
@@ -328,9 +326,48 @@ struct BatchBuilder {
             fieldCaches[field].store(text, code)
         } else if text.count <= Self.repeatCapacity {
             last.copyMemory(from: text.baseAddress!, byteCount: text.count)
-            lastFields[field] = (text.count, code)
+            setLastField(field, count: text.count, code: code)
         }
         return code
+    }
+
+    @inline(__always)
+    private func lastFieldCount(_ field: Int) -> Int {
+        switch field {
+        case 0: lastFieldCounts.0
+        case 1: lastFieldCounts.1
+        case 2: lastFieldCounts.2
+        case 3: lastFieldCounts.3
+        case 4: lastFieldCounts.4
+        case 5: lastFieldCounts.5
+        default: lastFieldCounts.6
+        }
+    }
+
+    @inline(__always)
+    private func lastFieldCode(_ field: Int) -> UInt32 {
+        switch field {
+        case 0: lastFieldCodes.0
+        case 1: lastFieldCodes.1
+        case 2: lastFieldCodes.2
+        case 3: lastFieldCodes.3
+        case 4: lastFieldCodes.4
+        case 5: lastFieldCodes.5
+        default: lastFieldCodes.6
+        }
+    }
+
+    @inline(__always)
+    private mutating func setLastField(_ field: Int, count: Int, code: UInt32) {
+        switch field {
+        case 0: (lastFieldCounts.0, lastFieldCodes.0) = (count, code)
+        case 1: (lastFieldCounts.1, lastFieldCodes.1) = (count, code)
+        case 2: (lastFieldCounts.2, lastFieldCodes.2) = (count, code)
+        case 3: (lastFieldCounts.3, lastFieldCodes.3) = (count, code)
+        case 4: (lastFieldCounts.4, lastFieldCodes.4) = (count, code)
+        case 5: (lastFieldCounts.5, lastFieldCodes.5) = (count, code)
+        default: (lastFieldCounts.6, lastFieldCodes.6) = (count, code)
+        }
     }
 
     /// Adds one raw key (trimmed; empty elements are skipped, repeats kept once). Returns why it is invalid.
@@ -431,7 +468,6 @@ struct BatchBuilder {
         lastKeySpans.free()
         lastKeyList.deallocate()
         lastFieldTexts.deallocate()
-        lastFields.deallocate()
         kindCache.free()
         dateCache.free()
         for cache in fieldCaches { cache.free() }
